@@ -1,0 +1,1 @@
+"""The connector framework and the built-in connectors."""

@@ -1,0 +1,49 @@
+"""`lineage-integrator worker`: one replica, on the configured broker or the embedded one."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from app.broker import EmbeddedBroker, ensure_broker
+from app.settings import Settings
+
+log = logging.getLogger("lineage_integrator.worker")
+
+
+def resolve_broker(settings: Settings) -> tuple[Settings, EmbeddedBroker | None]:
+    """With no LINEAGE_BROKER, start (or reuse) the embedded broker and point settings at it."""
+    if settings.broker:
+        return settings, None
+    broker = ensure_broker(settings.embedded_broker_port)
+    verb = "Started" if broker.started_here else "Reusing"
+    log.warning(
+        "%s the embedded broker at %s (no LINEAGE_BROKER set; memory storage, for development)",
+        verb,
+        broker.url,
+    )
+    return settings.model_copy(update={"broker": broker.url}), broker
+
+
+def run_worker(settings: Settings) -> int:
+    """Run one Faust worker until it is stopped; stop the embedded broker if we started it."""
+    from app.service import create_service
+
+    settings, broker = resolve_broker(settings)
+    try:
+        service = create_service(settings)
+        worker = service.app.Worker(loglevel=settings.log_level.upper(), redirect_stdouts=False)
+        worker.execute_from_commandline()
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if isinstance(exit_.code, int | None) else 1
+    finally:
+        if broker is not None and broker.started_here:
+            log.warning("Stopping the embedded broker this worker started at %s", broker.url)
+            broker.stop()
+    return 0
+
+
+def configure_cli_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        stream=sys.stderr, level=level.upper(), format="[%(asctime)s] [%(levelname)s] %(message)s"
+    )

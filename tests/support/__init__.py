@@ -1,0 +1,1 @@
+"""Test support: a real broker, real worker processes, real Kafka clients. No mocks of Kafka."""
