@@ -1,0 +1,162 @@
+"""The engine of `lineage-integrator validate`: read a file of events, check each one.
+
+Decisions, and why:
+
+- **Input forms.** A file holds one JSON event, a JSON array of events, or JSON lines. The
+  whole text is tried as JSON first; when that fails and some line holds a JSON object by
+  itself, the file is read as JSON lines, where a line that is not JSON is an error for
+  that event only (the others are still checked). Otherwise the file is one broken
+  document: a single error at index 0. Blank lines are skipped and do not count.
+- **Indexes** are 0-based positions in the list of events (array items, or non-blank lines).
+- **Kind.** Given by `--kind`, else detected per event from the keys that only that format
+  has (`detect_kind`), so a mixed file works too; an event of no known kind is an error.
+- **OMRS** is checked by `schemas.omrs.validate_omrs_event`, imported when first needed so
+  this module does not depend on it being importable; it reads JSON bytes, so the event is
+  serialised again for it (an OMRS event that parses but breaks a rule still reports).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Literal, TypeAlias
+
+import orjson
+
+from schemas.asset_manager import AssetManagerEventType, validate_asset_manager_event
+from schemas.errors import FieldError
+from schemas.openlineage import validate_event
+
+Kind: TypeAlias = Literal["omrs", "openlineage", "asset-manager"]
+KINDS: tuple[Kind, ...] = ("omrs", "openlineage", "asset-manager")
+
+_ASSET_MANAGER_EVENT_TYPES = frozenset(t.value for t in AssetManagerEventType)
+
+
+class UnreadableEvent:
+    """Stands in, in `load_events`' result, for an event whose text is not JSON."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"UnreadableEvent({self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UnreadableEvent) and other.message == self.message
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _loads(text: str) -> Any:
+    """The standard library's parser: slower than orjson but exact, where orjson would turn
+    an integer beyond 64 bits into a float (a file is checked once; exactness matters more)."""
+    return json.loads(text)
+
+
+def _line_event(line: str) -> Any:
+    try:
+        return _loads(line)
+    except (ValueError, RecursionError) as exc:
+        return UnreadableEvent(f"not JSON: {exc}")
+
+
+def load_events(text: str) -> list[Any]:
+    """The events of a document: one JSON value, a JSON array, or JSON lines.
+
+    A JSON-lines entry that is not JSON comes back as an `UnreadableEvent` at its index.
+    """
+    if not text.strip():
+        return []
+    try:
+        whole = _loads(text)
+    except (ValueError, RecursionError) as exc:
+        lines = [line for line in text.splitlines() if line.strip()]
+        events = [_line_event(line) for line in lines]
+        if len(lines) > 1 and any(isinstance(event, dict) for event in events):
+            return events
+        return [UnreadableEvent(f"not JSON: {exc}")]
+    return list(whole) if isinstance(whole, list) else [whole]
+
+
+def detect_kind(obj: Any) -> Kind | None:
+    """Which format an event is in, from the keys only that format has; None if none fits."""
+    if not isinstance(obj, dict):
+        return None
+    if obj.get("class") == "OMRSEventV1" or "eventCategory" in obj or "protocolVersionId" in obj:
+        return "omrs"
+    event_type = obj.get("eventType")
+    if (
+        "eventVersionId" in obj
+        or "elementHeader" in obj
+        or (isinstance(event_type, str) and event_type in _ASSET_MANAGER_EVENT_TYPES)
+    ):
+        return "asset-manager"
+    if ("eventTime" in obj and "producer" in obj) or "run" in obj or "job" in obj or "dataset" in obj:
+        return "openlineage"
+    return None
+
+
+def _to_json_bytes(obj: Any) -> bytes:
+    try:
+        return orjson.dumps(obj)
+    except TypeError:
+        return json.dumps(obj).encode()
+
+
+def _check_omrs(obj: Any) -> list[FieldError]:
+    from schemas.omrs import validate_omrs_event  # lazily: written separately, may be absent
+
+    _, errors = validate_omrs_event(_to_json_bytes(obj))
+    return list(errors)
+
+
+def _check_openlineage(obj: Any) -> list[FieldError]:
+    return validate_event(obj)[1]
+
+
+def _check_asset_manager(obj: Any) -> list[FieldError]:
+    return validate_asset_manager_event(obj)[1]
+
+
+_CHECKS: dict[Kind, Callable[[Any], list[FieldError]]] = {
+    "omrs": _check_omrs,
+    "openlineage": _check_openlineage,
+    "asset-manager": _check_asset_manager,
+}
+
+
+def validate_object(obj: Any, kind: Kind | None = None) -> list[FieldError]:
+    """Errors of one loaded event (empty when valid), of the given or detected kind."""
+    if isinstance(obj, UnreadableEvent):
+        return [FieldError("$", obj.message)]
+    chosen = kind or detect_kind(obj)
+    if chosen is None:
+        what = "a JSON object" if isinstance(obj, dict) else type(obj).__name__
+        return [FieldError("$", f"{what} that is no known kind of event (omrs, openlineage, asset-manager)")]
+    if chosen not in _CHECKS:
+        raise ValueError(f"unknown kind {chosen!r}: expected one of {', '.join(KINDS)}")
+    return _CHECKS[chosen](obj)
+
+
+def validate_document(text: str, kind: Kind | None = None) -> list[tuple[int, FieldError]]:
+    """Every error of every event in a document, as (event index, error); empty when all
+    are valid. `kind` forces the format; else each event's is detected."""
+    if kind is not None and kind not in _CHECKS:
+        raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
+    return [
+        (index, error) for index, obj in enumerate(load_events(text)) for error in validate_object(obj, kind)
+    ]
+
+
+__all__ = [
+    "KINDS",
+    "Kind",
+    "UnreadableEvent",
+    "detect_kind",
+    "load_events",
+    "validate_document",
+    "validate_object",
+]
