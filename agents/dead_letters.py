@@ -9,6 +9,7 @@ dead letter is written (Faust commits after the agent has handled the event).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -71,13 +72,19 @@ async def send_dead_letter(
     value: bytes | None,
     reason: str,
     errors: list[FieldError] | None = None,
+    extra_headers: Sequence[tuple[str, bytes]] = (),
 ) -> None:
-    """Publish the record unchanged on the dead-letter topic, with why and whence in headers."""
+    """Publish the record unchanged on the dead-letter topic, with why and whence in headers.
+
+    `extra_headers` lets a stream say more (the connector runner names the connector).
+    """
     errors = errors or []
     log.warning(
         "Dead-lettering %s[%d]@%d from %s: %s", source.topic, source.partition, source.offset, stream, reason
     )
     await service.dead_letter_topic.send(
-        key=key, value=value if value is not None else b"", headers=dead_letter_headers(source, stream, reason, errors)
+        key=key,
+        value=value if value is not None else b"",
+        headers=[*dead_letter_headers(source, stream, reason, errors), *extra_headers],
     )
     service.metrics.dead_letters.labels(stream=stream).inc()

@@ -3,7 +3,8 @@
 Valid events are republished byte for byte, keyed as the official client keys them
 (`run:{ns}/{job}`), so all runs of one job stay on one partition and in order for every
 connector agent downstream. Invalid ones go to the dead-letter topic with every error and
-its JSON path; the worker never stops on them.
+its JSON path; the worker never stops on them. The event receiver connector's extra
+topics go through `handle_record` too, under their own stream name.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from agents.dead_letters import SourceRecord, send_dead_letter
-from schemas.openlineage import kafka_key, validate_event
+from agents.openlineage_publish import check_event, publish
 
 if TYPE_CHECKING:
     from app.service import LineageService
@@ -28,24 +29,44 @@ def install(service: LineageService) -> None:
     if not names:
         log.info("No OpenLineage topics configured: Kafka intake is off")
         return
-    source = service.topic(*names)
+    install_intake_agent(service, names, STREAM)
 
-    @service.app.agent(source, name=STREAM)
+
+def install_intake_agent(
+    service: LineageService, topics: tuple[str, ...] | list[str], stream_name: str
+) -> None:
+    """One agent validating the records of `topics` onto the internal topic."""
+    source = service.topic(*topics)
+
+    @service.app.agent(source, name=stream_name)
     async def openlineage_intake(stream: Any) -> None:
         async for event in stream.events():
-            await handle_record(service, event.message, event.key, event.value)
+            await handle_record(service, event.message, event.key, event.value, stream=stream_name)
 
 
-async def handle_record(service: LineageService, message: Any, key: bytes | None, value: bytes | None) -> None:
+async def handle_record(
+    service: LineageService,
+    message: Any,
+    key: bytes | None,
+    value: bytes | None,
+    *,
+    stream: str = STREAM,
+) -> None:
     """Validate one record and route it: internal topic when valid, dead letters when not."""
-    service.metrics.events_in.labels(stream=STREAM).inc()
-    parsed, errors = validate_event(value if value is not None else b"")
-    if parsed is None or errors:
+    service.metrics.events_in.labels(stream=stream).inc()
+    raw = value if value is not None else b""
+    accepted, errors = check_event(raw, service.settings.max_event_bytes)
+    if accepted is None:
         reason = "not a valid OpenLineage event: " + "; ".join(str(e) for e in errors[:5])
         await send_dead_letter(
-            service, stream=STREAM, source=SourceRecord.of(message), key=key, value=value, reason=reason,
+            service,
+            stream=stream,
+            source=SourceRecord.of(message),
+            key=key,
+            value=value,
+            reason=reason,
             errors=errors,
         )
         return
-    await service.internal_topic.send(key=kafka_key(parsed).encode(), value=value)
-    service.metrics.events_out.labels(role="openlineage-internal").inc()
+    # No wait: Faust flushes the producer before committing this record's offset.
+    await publish(service, accepted, origin=f"kafka:{message.topic}", wait=False)

@@ -1,0 +1,148 @@
+"""The file log store: every OpenLineage event as a file, laid out as Egeria lays it out.
+
+`<directory>/<namespace>/<job>/<runId>-<time>-<eventType>.openlineageevent`, holding the
+event's JSON exactly as the producer sent it. `<time>` is the event's own `eventTime`
+written as Egeria writes it (`2024-1-31:12-0-5:123000000`: year-month-day, hour-minute-
+second, nanoseconds), so the same event always gets the same name: a redelivered event
+(after a crash or a rebalance) rewrites its own file and never makes a second one.
+
+Differences from Egeria, each for a reason:
+- Path parts are escaped (`/` becomes `%2F`, `..` is never a part), so a namespace such as
+  `postgres://db:5432` is one directory and no event can write outside the store.
+- Files are written to `<directory>/.tmp/` and renamed into place, so a reader (or a
+  worker killed mid-write) never sees half a file under a final name.
+- JobEvents are stored under their job as `job-<time>-JOB...`, DatasetEvents under
+  `<dataset namespace>/<dataset name>/` as `dataset-<time>-DATASET...` (Egeria stores
+  run events only); a run event without eventType says `UNKNOWN`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import time
+import uuid
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from agents.connectors.base import Connector
+from schemas.openlineage import DatasetEvent, JobEvent, OpenLineageEvent, RunEvent
+
+SUFFIX = ".openlineageevent"
+DEFAULT_SUBDIRECTORY = "open-lineage-log"
+TMP_DIRECTORY = ".tmp"
+
+_THREAD_WRITE_BYTES = 256 * 1024  # above this, write in a thread so the event loop keeps going
+_STALE_TMP_S = 600.0
+_MAX_PART_BYTES = 200  # file systems allow 255 bytes per name; leave room for the suffix
+_DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?")
+
+
+class FileLogStoreSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    directory: Path | None = None
+    """Where the store lives; default `<LINEAGE_DATA_DIR>/open-lineage-log`."""
+
+
+def egeria_timestamp(event_time: str) -> str:
+    """`eventTime` as Egeria's file log store writes it: `Y-M-D:h-m-s:nanos`, unpadded,
+    in the event's own time zone (the producer's clock, as the producer wrote it)."""
+    match = _DATE_TIME.match(event_time)
+    if match is None:  # validated events always match; keep a usable name regardless
+        return escape_part(event_time)
+    year, month, day, hour, minute, second, fraction = match.groups()
+    nanos = int((fraction or "0")[:9].ljust(9, "0"))
+    return f"{int(year)}-{int(month)}-{int(day)}:{int(hour)}-{int(minute)}-{int(second or 0)}:{nanos}"
+
+
+def escape_part(text: str) -> str:
+    """One safe path component: `%`, `/`, `\\` and control characters escaped, never `.`/`..`
+    or empty, at most _MAX_PART_BYTES bytes (a long one keeps a hash of the whole)."""
+    out = []
+    for ch in text:
+        if ch in "%/\\" or ord(ch) < 32 or ch == "\x7f":
+            out.append("".join(f"%{b:02X}" for b in ch.encode()))
+        else:
+            out.append(ch)
+    part = "".join(out)
+    if part in ("", ".", ".."):
+        part = part.replace(".", "%2E") or "%00"
+    encoded = part.encode()
+    if len(encoded) > _MAX_PART_BYTES:
+        digest = hashlib.sha256(encoded).hexdigest()[:16]
+        part = encoded[: _MAX_PART_BYTES - 17].decode(errors="ignore") + "~" + digest
+    return part
+
+
+def relative_path(event: OpenLineageEvent) -> Path:
+    """Where an event is stored, relative to the store's directory."""
+    stamp = egeria_timestamp(event.eventTime)
+    if isinstance(event, RunEvent):
+        kind = event.eventType or "UNKNOWN"
+        folder = Path(escape_part(event.job.namespace), escape_part(event.job.name))
+        name = f"{event.run.runId}-{stamp}-{kind}"
+    elif isinstance(event, JobEvent):
+        folder = Path(escape_part(event.job.namespace), escape_part(event.job.name))
+        name = f"job-{stamp}-JOB"
+    else:
+        assert isinstance(event, DatasetEvent)
+        folder = Path(escape_part(event.dataset.namespace), escape_part(event.dataset.name))
+        name = f"dataset-{stamp}-DATASET"
+    return folder / (escape_part(name + SUFFIX) if len(name.encode()) > _MAX_PART_BYTES else name + SUFFIX)
+
+
+def write_atomically(directory: Path, relative: Path, data: bytes) -> Path:
+    """Write `data` to `directory/relative` through a temporary file and a rename."""
+    target = directory / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = directory / TMP_DIRECTORY / f"{uuid.uuid4().hex}.tmp"
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+class FileLogStoreConnector(Connector[FileLogStoreSettings]):
+    """Keeps every OpenLineage event as a file (Egeria's FileBasedOpenLineageLogStoreConnector)."""
+
+    settings_model = FileLogStoreSettings
+    description = (
+        "Writes each OpenLineage event to <dir>/<namespace>/<job>/<runId>-<time>-<eventType>.openlineageevent"
+    )
+
+    @property
+    def directory(self) -> Path:
+        return self.settings.directory or self.context.service.settings.data_dir / DEFAULT_SUBDIRECTORY
+
+    async def start(self) -> None:
+        tmp = self.directory / TMP_DIRECTORY
+        tmp.mkdir(parents=True, exist_ok=True)
+        _remove_stale(tmp)
+        self.context.register_openlineage_listener(self.store)
+        self.context.log.info("File log store in %s", self.directory)
+
+    async def store(self, event: OpenLineageEvent, raw: bytes) -> None:
+        relative = relative_path(event)
+        if len(raw) > _THREAD_WRITE_BYTES:
+            await asyncio.to_thread(write_atomically, self.directory, relative, raw)
+        else:
+            write_atomically(self.directory, relative, raw)
+
+
+def _remove_stale(tmp: Path) -> None:
+    """Temporary files a killed worker left behind (none is younger than a write takes)."""
+    cutoff = time.time() - _STALE_TMP_S
+    for leftover in tmp.glob("*.tmp"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:
+            pass

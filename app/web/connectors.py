@@ -1,0 +1,96 @@
+"""Connector reports: Egeria's validate-connector, and the list of running connectors.
+
+`GET /servers/{server}/open-metadata/integration-services/lineage-integrator/users/{user}/validate-connector/{connectorProviderClassName}`
+answers 200 with what the connector is, whether it can run here, whether and how it runs
+and what it listens to, or 404 when no installed package registers that name. The name
+may be the registered name (`file-log-store`), its `module:Class`, its dotted class path,
+or Egeria's provider class name for a built-in. It is only ever compared with what is
+registered: a name from a request is never imported.
+
+`GET /api/v1/connectors` lists every configured instance with its state and counters.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from agents.connectors.registry import ConnectorConfigError, Registered
+from agents.connectors.runner import ConnectorHost, connector_host
+from app.web import router
+from app.web.lineage_intake import EGERIA_USER_PATH, check_server
+from app.web.responses import RequestError, error_response
+from schemas.errors import FieldError
+
+if TYPE_CHECKING:
+    from app.service import LineageService
+
+
+def install(service: LineageService) -> None:
+    routes = router(service)
+
+    async def validate_connector(request: web.Request) -> web.Response:
+        try:
+            check_server(service, request)
+            body = validation_report(service, request.match_info["name"])
+        except RequestError as error:
+            return error_response(error, egeria=True)
+        return web.json_response({**body, "relatedHTTPCode": 200})
+
+    async def list_connectors(request: web.Request) -> web.Response:
+        host = connector_host(service)
+        return web.json_response(host.report() if host else {"source": None, "connectors": []})
+
+    routes.add_get(EGERIA_USER_PATH + "/validate-connector/{name}", validate_connector)
+    routes.add_get("/api/v1/connectors", list_connectors)
+
+
+def validation_report(service: LineageService, name: str) -> dict[str, Any]:
+    """What `validate-connector` answers for a name (RequestError 404 when unregistered)."""
+    host = connector_host(service)
+    if host is None:
+        raise RequestError(
+            404, [FieldError("connectorProviderClassName", "no connector runner on this server")]
+        )
+    registered = host.registry.lookup(name)
+    if registered is None:
+        known = ", ".join(sorted(host.registry.registered)) or "none"
+        raise RequestError(
+            404,
+            [
+                FieldError(
+                    "connectorProviderClassName",
+                    f"{name!r} is not a registered connector (registered: {known}); connectors are registered"
+                    " under the entry point group lineage_integrator.connectors or by `class` in LINEAGE_CONNECTORS",
+                )
+            ],
+        )
+    return _report(host, name, registered)
+
+
+def _report(host: ConnectorHost, name: str, registered: Registered) -> dict[str, Any]:
+    running = host.instances_of(registered)
+    report: dict[str, Any] = {
+        "connectorProviderClassName": name,
+        "connector": registered.name,
+        "implementation": registered.target,
+        "registeredBy": registered.source,
+        "registered": True,
+        "configured": bool(running),
+        "instances": [rc.report() for rc in running],
+    }
+    try:
+        cls = registered.load()  # a registered target, never the request's name
+    except ConnectorConfigError as exc:
+        report.update({"canRun": False, "reason": str(exc)})
+        return report
+    report.update(
+        {
+            "canRun": True,
+            "description": cls.description,
+            "listensTo": running[0].report()["listensTo"] if running else cls.listens_to(),
+            "settingsSchema": cls.settings_model.model_json_schema(),
+        }
+    )
+    return report

@@ -1,0 +1,219 @@
+"""OpenLineage over REST: one event, a batch, and Egeria's paths for the same.
+
+| path | body |
+|---|---|
+| `POST /api/v1/lineage` (the official clients' default) | one event |
+| `POST /api/v1/lineage/batch` | a JSON array of events |
+| `POST /servers/{server}/open-metadata/integration-services/lineage-integrator/users/{user}/api/v1/lineage` (and `/batch`) | as above |
+| `POST .../users/{user}/publish-open-lineage-event` (Egeria's Java client) | one event |
+
+A 2xx means the event is on the internal topic and the broker acknowledged it, so it
+will reach every connector. The body may be gzipped (`Content-Encoding: gzip`); its
+decompressed size is capped (LINEAGE_MAX_EVENT_BYTES for one event, LINEAGE_MAX_BATCH_BYTES
+for a batch). Errors: 400 with every problem at its JSON path, 401 (token), 413 (size),
+415 (not JSON), 503 (the broker did not acknowledge: retry). The views only read the
+request and shape the answer; validation, keying and publishing are
+`agents.openlineage_publish`, the path Kafka records take too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from agents.openlineage_publish import (
+    AcceptedEvent,
+    PublishFailed,
+    check_event,
+    publish,
+    send_event,
+    wait_stored,
+)
+from app.lineage_input import json_bytes, load_json
+from app.web import router
+from app.web.responses import RequestError, error_body, error_response, not_json, read_body, require_token
+from schemas.errors import FieldError
+
+if TYPE_CHECKING:
+    from app.service import LineageService
+
+log = logging.getLogger(__name__)
+
+EGERIA_USER_PATH = "/servers/{server}/open-metadata/integration-services/lineage-integrator/users/{user}"
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def install(service: LineageService) -> None:
+    routes = router(service)
+    views = LineageIntakeViews(service)
+    routes.add_post("/api/v1/lineage", views.post_event)
+    routes.add_post("/api/v1/lineage/batch", views.post_batch)
+    routes.add_post(EGERIA_USER_PATH + "/api/v1/lineage", views.post_event)
+    routes.add_post(EGERIA_USER_PATH + "/api/v1/lineage/batch", views.post_batch)
+    routes.add_post(EGERIA_USER_PATH + "/publish-open-lineage-event", views.post_event)
+
+
+def check_server(service: LineageService, request: web.Request) -> str | None:
+    """On an Egeria path, the server named must be this one; returns the user named, if any."""
+    server = request.match_info.get("server")
+    if server is not None and server != service.settings.server_name:
+        raise RequestError(
+            404,
+            [
+                FieldError(
+                    "$",
+                    f"this is server {service.settings.server_name!r}; there is no server {server!r} here",
+                )
+            ],
+        )
+    return request.match_info.get("user")
+
+
+def _indexed(index: int, error: FieldError) -> FieldError:
+    """`$.run.runId` of event 3 in a batch is `$[3].run.runId`."""
+    return FieldError(f"$[{index}]{error.path[1:]}", error.message)
+
+
+class LineageIntakeViews:
+    def __init__(self, service: LineageService) -> None:
+        self.service = service
+
+    def _count(self, request: web.Request, status: int) -> None:
+        route = request.match_info.route.resource
+        label = route.canonical if route is not None else request.path
+        self.service.metrics.rest_requests.labels(path=label, status=str(status)).inc()
+
+    async def post_event(self, request: web.Request) -> web.Response:
+        egeria = "server" in request.match_info
+        try:
+            response = await self._post_event(request, egeria)
+        except RequestError as error:
+            response = error_response(error, egeria=egeria)
+        self._count(request, response.status)
+        return response
+
+    async def _post_event(self, request: web.Request, egeria: bool) -> web.Response:
+        settings = self.service.settings
+        user = check_server(self.service, request)
+        require_token(request, settings.api_token)
+        body = await read_body(request, settings.max_event_bytes)
+        accepted, errors = check_event(body)
+        if accepted is None:
+            raise self._refusal(request, body, errors)
+        try:
+            await publish(self.service, accepted, origin="rest", user=user)
+        except PublishFailed as exc:
+            log.warning("REST event not stored: %s", exc)
+            raise RequestError(503, [FieldError("$", f"{exc}; try again")], {"Retry-After": "5"}) from None
+        if egeria:
+            return web.json_response({"class": "VoidResponse", "relatedHTTPCode": 200})
+        return web.json_response({"status": "success", "key": accepted.key.decode()})
+
+    def _refusal(self, request: web.Request, body: bytes, errors: list[FieldError]) -> RequestError:
+        """415 when the body is not JSON at all, else 400 with every problem."""
+        if not body.strip():
+            return RequestError(
+                400, [FieldError("$", "the body is empty: send one OpenLineage event as JSON")]
+            )
+        try:
+            obj = load_json(body)
+        except ValueError as exc:
+            return not_json(str(exc), request.headers.get("Content-Type", ""))
+        if isinstance(obj, list):
+            return RequestError(
+                400,
+                [FieldError("$", "one event expected, got a JSON array: send arrays to .../lineage/batch")],
+            )
+        return RequestError(400, errors)
+
+    async def post_batch(self, request: web.Request) -> web.Response:
+        egeria = "server" in request.match_info
+        try:
+            response = await self._post_batch(request)
+        except RequestError as error:
+            response = error_response(error, egeria=egeria)
+        self._count(request, response.status)
+        return response
+
+    async def _post_batch(self, request: web.Request) -> web.Response:
+        settings = self.service.settings
+        user = check_server(self.service, request)
+        require_token(request, settings.api_token)
+        body = await read_body(request, settings.max_batch_bytes)
+        try:
+            items = load_json(body)
+        except ValueError as exc:
+            raise not_json(str(exc), request.headers.get("Content-Type", "")) from None
+        if not isinstance(items, list):
+            raise RequestError(400, [FieldError("$", "a batch is a JSON array of OpenLineage events")])
+
+        failed: dict[int, tuple[list[FieldError], bool]] = {}
+        accepted: dict[int, AcceptedEvent] = {}
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                failed[index] = ([FieldError("$", "an OpenLineage event must be a JSON object")], False)
+                continue
+            event, errors = check_event(json_bytes(item), settings.max_event_bytes)
+            if event is None:
+                failed[index] = (errors, False)
+            else:
+                accepted[index] = event
+        await self._publish_all(accepted, failed, user)
+        answer, status = batch_answer(len(items), failed)
+        return web.json_response(answer, status=status)
+
+    async def _publish_all(
+        self,
+        accepted: dict[int, AcceptedEvent],
+        failed: dict[int, tuple[list[FieldError], bool]],
+        user: str | None,
+    ) -> None:
+        """Send every valid event, then wait for all acknowledgements; a refused one is retriable."""
+        pending: dict[int, Awaitable[Any]] = {}
+        for index, event in accepted.items():
+            try:
+                pending[index] = await send_event(self.service, event, origin="rest", user=user)
+            except Exception as exc:
+                failed[index] = ([FieldError("$", f"could not be stored: {exc}")], True)
+        results = await asyncio.gather(*(wait_stored(f) for f in pending.values()), return_exceptions=True)
+        for index, result in zip(pending, results, strict=True):
+            if isinstance(result, BaseException):
+                failed[index] = ([FieldError("$", f"could not be stored: {result}")], True)
+
+
+def batch_answer(
+    received: int, failed: dict[int, tuple[list[FieldError], bool]]
+) -> tuple[dict[str, Any], int]:
+    """The OpenLineage batch body and its HTTP status: 200 for success and partial_success,
+    400 (status `failure`, with `errors` at `$[index]` paths) when nothing was accepted."""
+    retriable = sum(1 for _, r in failed.values() if r)
+    body: dict[str, Any] = {
+        "status": "success" if not failed else "partial_success",
+        "summary": {
+            "received": received,
+            "successful": received - len(failed),
+            "failed": len(failed),
+            "retriable": retriable,
+            "non_retriable": len(failed) - retriable,
+        },
+        "failed_events": [
+            {
+                "index": index,
+                "reason": "; ".join(str(e) for e in errors),
+                "retriable": is_retriable,
+                "errors": [e.as_dict() for e in errors],
+            }
+            for index, (errors, is_retriable) in sorted(failed.items())
+        ],
+    }
+    if failed and len(failed) == received:
+        body["status"] = "failure"
+        everything = [_indexed(i, e) for i, (errors, _) in sorted(failed.items()) for e in errors]
+        body.update(error_body(400, everything))
+        return body, 503 if retriable == received else 400
+    return body, 200

@@ -1,0 +1,116 @@
+"""The error body every REST view answers with, and the request-level checks they share.
+
+Errors are `{"errors": [{"path": "$.run.runId", "message": "..."}]}` (DESIGN.md). On the
+Egeria paths the body also carries the fields Egeria's Java clients read from a
+`VoidResponse` (`relatedHTTPCode`, `exceptionClassName`, `exceptionErrorMessage`), so an
+Egeria client reports the failure rather than a parse error.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+from aiohttp.http_exceptions import ContentEncodingError
+from aiohttp.web_protocol import RequestPayloadError
+
+from schemas.errors import FieldError
+
+_EGERIA_EXCEPTIONS = {
+    400: "org.odpi.openmetadata.frameworks.connectors.ffdc.InvalidParameterException",
+    401: "org.odpi.openmetadata.frameworks.connectors.ffdc.UserNotAuthorizedException",
+    404: "org.odpi.openmetadata.frameworks.connectors.ffdc.InvalidParameterException",
+}
+_EGERIA_SERVER_ERROR = "org.odpi.openmetadata.frameworks.connectors.ffdc.PropertyServerException"
+
+ACCEPTED_ENCODINGS = frozenset({"", "identity", "gzip", "deflate"})
+_CHUNK = 64 * 1024
+
+
+class RequestError(Exception):
+    """A request the view refuses: its HTTP status and every problem found."""
+
+    def __init__(
+        self, status: int, errors: Sequence[FieldError], headers: dict[str, str] | None = None
+    ) -> None:
+        self.status = status
+        self.errors = list(errors)
+        self.headers = headers or {}
+        super().__init__("; ".join(str(e) for e in self.errors))
+
+
+def error_body(status: int, errors: Sequence[FieldError], *, egeria: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"errors": [e.as_dict() for e in errors]}
+    if egeria:
+        body.update(
+            {
+                "class": "VoidResponse",
+                "relatedHTTPCode": status,
+                "exceptionClassName": _EGERIA_EXCEPTIONS.get(status, _EGERIA_SERVER_ERROR),
+                "exceptionErrorMessage": "; ".join(str(e) for e in errors),
+            }
+        )
+    return body
+
+
+def error_response(error: RequestError, *, egeria: bool = False) -> web.Response:
+    return web.json_response(
+        error_body(error.status, error.errors, egeria=egeria), status=error.status, headers=error.headers
+    )
+
+
+def require_token(request: web.Request, token: str | None) -> None:
+    """When a token is configured, the request must carry `Authorization: Bearer <token>`."""
+    if not token:
+        return
+    given = request.headers.get("Authorization", "")
+    scheme, _, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not value:
+        raise RequestError(
+            401,
+            [FieldError("$", "this server needs `Authorization: Bearer <token>` (LINEAGE_API_TOKEN)")],
+            {"WWW-Authenticate": 'Bearer realm="lineage-integrator"'},
+        )
+    if not hmac.compare_digest(value.strip().encode(), token.encode()):
+        raise RequestError(
+            401,
+            [FieldError("$", "the bearer token is not the right one")],
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The request body, decompressed (aiohttp undoes gzip/deflate as it reads), refused with
+    413 as soon as it passes `limit` bytes, so a gzip bomb never gets past `limit` in memory."""
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ACCEPTED_ENCODINGS:
+        raise RequestError(
+            415,
+            [
+                FieldError(
+                    "$", f"Content-Encoding {encoding!r} is not supported: send the JSON as is, or gzip it"
+                )
+            ],
+        )
+    too_large = RequestError(413, [FieldError("$", f"the body is larger than the limit of {limit} bytes")])
+    if encoding in ("", "identity") and request.content_length is not None and request.content_length > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        async for chunk in request.content.iter_chunked(_CHUNK):
+            total += len(chunk)
+            if total > limit:
+                raise too_large
+            chunks.append(chunk)
+    except (ContentEncodingError, RequestPayloadError) as exc:
+        detail = f"the body is not valid {encoding} data" if encoding not in ("", "identity") else str(exc)
+        raise RequestError(400, [FieldError("$", f"the body could not be read: {detail}")]) from None
+    return b"".join(chunks)
+
+
+def not_json(detail: str, content_type: str) -> RequestError:
+    declared = f" (Content-Type {content_type})" if content_type else ""
+    return RequestError(415, [FieldError("$", f"the body is not JSON{declared}: {detail}")])
