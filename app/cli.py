@@ -118,9 +118,8 @@ def _send(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from schemas.validation import validate_document
-
     from app.send import read_source
+    from schemas.validation import validate_document
 
     problems = validate_document(read_source(args.file, sys.stdin), kind=args.kind)
     for index, error in problems:

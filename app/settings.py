@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     cohort_topic_structure: CohortTopicStructure = CohortTopicStructure.DEDICATED_TOPICS
     asset_manager_servers: CommaList = Field(default_factory=list)
     openlineage_topics: CommaList = Field(default_factory=lambda: ["openlineage.events"])
+    reference_copy_types: CommaList = Field(
+        default_factory=list,
+        description="type names whose instances are kept as reference copies (subtypes included); "
+        "empty means the lineage types of schemas.open_metadata_types",
+    )
     connectors: Path | None = None
     web_port: int = Field(default=6066, ge=1, le=65535)
     web_host: str = "0.0.0.0"
@@ -72,12 +77,15 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
     max_event_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    max_batch_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     session_timeout_s: float = Field(default=10.0, gt=0)
     rebalance_timeout_s: float = Field(default=10.0, gt=0)
     heartbeat_interval_s: float = Field(default=1.0, gt=0)
     log_level: str = "info"
 
-    @field_validator("cohorts", "asset_manager_servers", "openlineage_topics", mode="before")
+    @field_validator(
+        "cohorts", "asset_manager_servers", "openlineage_topics", "reference_copy_types", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_list(value)
