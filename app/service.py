@@ -96,10 +96,17 @@ Installer = Callable[[LineageService], None]
 
 def default_installers() -> list[Installer]:
     """The agents and views every worker runs, in the order they are installed."""
-    from agents import openlineage_intake
+    from agents import asset_manager, cohort_member, openlineage_intake
+    from agents.connectors import runner as connector_runner
     from app.web import install_views
 
-    return [openlineage_intake.install, install_views]
+    return [
+        openlineage_intake.install,
+        connector_runner.install,
+        asset_manager.install,
+        cohort_member.install,
+        install_views,
+    ]
 
 
 def create_service(settings: Settings, installers: list[Installer] | None = None) -> LineageService:

@@ -20,6 +20,10 @@ def router(service: LineageService) -> web.UrlDispatcher:
 
 
 def install_views(service: LineageService) -> None:
-    from app.web import health
+    from app.web import cohort, connectors, health, lineage_intake, lineage_query
 
     health.install(service)
+    lineage_intake.install(service)
+    connectors.install(service)
+    cohort.install(service)
+    lineage_query.install(service)

@@ -1,0 +1,9 @@
+"""The cataloguer: OpenLineage events become open metadata shared with the cohort.
+
+- `om_types`: the Egeria types used (real names, guids, super types).
+- `mapping`: PURE. One OpenLineage event -> the instances it says exist (contributions).
+- `state`: PURE. Merging contributions per instance guid, change detection, versions.
+- `instances`: PURE. A merged instance -> Egeria beans and the OMRS events for a change.
+- `store`: the durable per-guid state of the catalogue agent (compacted Kafka topic).
+- `agent`: the Faust agent that merges and publishes, one writer per guid.
+"""

@@ -1,0 +1,262 @@
+"""PURE: a catalogued instance as Egeria beans, and the OMRS instance events of a change.
+
+This server is the home of what it catalogues: every instance carries this member's
+metadata collection id, provenance LOCAL_COHORT, status ACTIVE and the version the state
+gave it. A change becomes exactly one event:
+
+- a new entity: NEW_ENTITY_EVENT (with its classifications);
+- a new relationship: NEW_RELATIONSHIP_EVENT (entity proxies at both ends);
+- only one classification changed: CLASSIFIED / RECLASSIFIED / DECLASSIFIED_ENTITY_EVENT;
+- anything else: UPDATED_ENTITY_EVENT / UPDATED_RELATIONSHIP_EVENT with the original.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agents.catalogue.mapping import EntityRef
+from agents.catalogue.om_types import INT_TYPE, MAP_STRING_STRING_TYPE, STRING_TYPE, instance_type
+from agents.catalogue.state import Change, InstanceState
+from schemas.omrs import (
+    Classification,
+    ClassificationOrigin,
+    EntityDetail,
+    EntityProxy,
+    EnumPropertyValue,
+    InstanceProperties,
+    InstancePropertyCategory,
+    InstanceProvenanceType,
+    InstanceStatus,
+    MapPropertyValue,
+    OMRSEventV1,
+    OMRSInstanceEventType,
+    Originator,
+    PrimitiveDefCategory,
+    PrimitivePropertyValue,
+    Relationship,
+    instance_event,
+)
+
+ENUM_PROPERTIES: dict[str, tuple[str, dict[str, int]]] = {
+    "containmentType": ("ProcessContainmentType", {"OWNED": 0, "USED": 1, "OTHER": 99}),
+}
+"""Properties whose values are Egeria enums: (enum type name, symbolic name -> ordinal)."""
+
+
+@dataclass(frozen=True)
+class Home:
+    """This member, as the home of what it catalogues."""
+
+    collection_id: str
+    collection_name: str
+    server_name: str
+    organization_name: str | None = None
+    server_type: str = "Lineage Integrator"
+    user: str = "lineage-integrator"
+
+    @property
+    def originator(self) -> Originator:
+        return Originator(
+            metadata_collection_id=self.collection_id,
+            server_name=self.server_name,
+            server_type=self.server_type,
+            organization_name=self.organization_name,
+        )
+
+
+def _value(name: str, value: Any) -> Any:
+    if name in ENUM_PROPERTIES:
+        enum_name, ordinals = ENUM_PROPERTIES[name]
+        return EnumPropertyValue(
+            instance_property_category=InstancePropertyCategory.ENUM,
+            type_name=enum_name,
+            ordinal=ordinals.get(str(value), 99),
+            symbolic_name=str(value),
+        )
+    if isinstance(value, dict):
+        entries = {k: _primitive(str(v)) for k, v in sorted(value.items())}
+        return MapPropertyValue(
+            instance_property_category=InstancePropertyCategory.MAP,
+            type_name=MAP_STRING_STRING_TYPE[0],
+            type_guid=MAP_STRING_STRING_TYPE[1],
+            map_element_count=len(entries),
+            map_values=InstanceProperties(
+                instance_properties=entries, property_names=list(entries), property_count=len(entries)
+            ),
+        )
+    return _primitive(value)
+
+
+def _primitive(value: Any) -> PrimitivePropertyValue:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return PrimitivePropertyValue(
+            instance_property_category=InstancePropertyCategory.PRIMITIVE,
+            type_name=STRING_TYPE[0],
+            type_guid=STRING_TYPE[1],
+            primitive_def_category=PrimitiveDefCategory.OM_PRIMITIVE_TYPE_STRING,
+            primitive_value=str(value),
+        )
+    return PrimitivePropertyValue(
+        instance_property_category=InstancePropertyCategory.PRIMITIVE,
+        type_name=INT_TYPE[0],
+        type_guid=INT_TYPE[1],
+        primitive_def_category=PrimitiveDefCategory.OM_PRIMITIVE_TYPE_INT,
+        primitive_value=value,
+    )
+
+
+def properties(values: dict[str, Any]) -> InstanceProperties | None:
+    if not values:
+        return None
+    converted = {name: _value(name, value) for name, value in sorted(values.items())}
+    return InstanceProperties(
+        instance_properties=converted, property_names=list(converted), property_count=len(converted)
+    )
+
+
+def _header(home: Home, state: InstanceState) -> dict[str, Any]:
+    return {
+        "header_version": 1,
+        "instance_provenance_type": InstanceProvenanceType.LOCAL_COHORT,
+        "metadata_collection_id": home.collection_id,
+        "metadata_collection_name": home.collection_name,
+        "created_by": home.user,
+        "updated_by": home.user if state.update_time is not None else None,
+        "create_time": state.create_time,
+        "update_time": state.update_time,
+        "version": state.version,
+        "status": InstanceStatus.ACTIVE,
+    }
+
+
+def classification(home: Home, state: InstanceState, name: str, props: dict[str, Any]) -> Classification:
+    return Classification(
+        header_version=1,
+        type=instance_type(name),
+        instance_provenance_type=InstanceProvenanceType.LOCAL_COHORT,
+        metadata_collection_id=home.collection_id,
+        metadata_collection_name=home.collection_name,
+        created_by=home.user,
+        create_time=state.create_time,
+        update_time=state.update_time,
+        version=state.version,
+        status=InstanceStatus.ACTIVE,
+        name=name,
+        properties=properties(props),
+        classification_origin=ClassificationOrigin.ASSIGNED,
+    )
+
+
+def entity(home: Home, state: InstanceState, content: dict[str, Any]) -> EntityDetail:
+    classes = [classification(home, state, n, p) for n, p in sorted(content["classifications"].items())]
+    return EntityDetail(
+        **_header(home, state),
+        type=instance_type(state.type_name),
+        guid=state.guid,
+        properties=properties(content["properties"]),
+        classifications=classes or None,
+    )
+
+
+def proxy(home: Home, end: EntityRef) -> EntityProxy:
+    return EntityProxy(
+        header_version=1,
+        type=instance_type(end.type_name),
+        instance_provenance_type=InstanceProvenanceType.LOCAL_COHORT,
+        metadata_collection_id=home.collection_id,
+        metadata_collection_name=home.collection_name,
+        status=InstanceStatus.ACTIVE,
+        guid=end.guid,
+        unique_properties=properties({"qualifiedName": end.qualified_name}),
+    )
+
+
+def relationship(home: Home, state: InstanceState, content: dict[str, Any]) -> Relationship:
+    assert state.end1 is not None and state.end2 is not None
+    return Relationship(
+        **_header(home, state),
+        type=instance_type(state.type_name),
+        guid=state.guid,
+        properties=properties(content["properties"]),
+        entity_one_proxy=proxy(home, state.end1),
+        entity_two_proxy=proxy(home, state.end2),
+    )
+
+
+def _previous(state: InstanceState) -> InstanceState:
+    """The state as it was at the previous version (for `original*` fields)."""
+    return InstanceState(
+        kind=state.kind,
+        guid=state.guid,
+        type_name=state.type_name,
+        end1=state.end1,
+        end2=state.end2,
+        version=state.version - 1,
+        create_time=state.create_time,
+        update_time=None,
+    )
+
+
+def change_event(home: Home, change: Change) -> OMRSEventV1:
+    """The one OMRS instance event that tells the cohort about a change."""
+    state, before, after = change.state, change.before, change.after
+    origin, home_id = home.originator, home.collection_id
+    if state.kind == "relationship":
+        rel = relationship(home, state, after)
+        if before is None:
+            return instance_event(
+                origin,
+                OMRSInstanceEventType.NEW_RELATIONSHIP_EVENT,
+                relationship=rel,
+                home_metadata_collection_id=home_id,
+            )
+        return instance_event(
+            origin,
+            OMRSInstanceEventType.UPDATED_RELATIONSHIP_EVENT,
+            relationship=rel,
+            original_relationship=relationship(home, _previous(state), before),
+            home_metadata_collection_id=home_id,
+        )
+    ent = entity(home, state, after)
+    if before is None:
+        return instance_event(
+            origin, OMRSInstanceEventType.NEW_ENTITY_EVENT, entity=ent, home_metadata_collection_id=home_id
+        )
+    if before["properties"] == after["properties"]:
+        old, new = before["classifications"], after["classifications"]
+        changed = sorted(n for n in set(old) | set(new) if old.get(n) != new.get(n))
+        if len(changed) == 1:
+            name = changed[0]
+            previous = _previous(state)
+            if name not in old:
+                return instance_event(
+                    origin,
+                    OMRSInstanceEventType.CLASSIFIED_ENTITY_EVENT,
+                    entity=ent,
+                    classification=classification(home, state, name, new[name]),
+                    home_metadata_collection_id=home_id,
+                )
+            if name not in new:
+                return instance_event(
+                    origin,
+                    OMRSInstanceEventType.DECLASSIFIED_ENTITY_EVENT,
+                    entity=ent,
+                    original_classification=classification(home, previous, name, old[name]),
+                    home_metadata_collection_id=home_id,
+                )
+            return instance_event(
+                origin,
+                OMRSInstanceEventType.RECLASSIFIED_ENTITY_EVENT,
+                entity=ent,
+                classification=classification(home, state, name, new[name]),
+                original_classification=classification(home, previous, name, old[name]),
+                home_metadata_collection_id=home_id,
+            )
+    return instance_event(
+        origin,
+        OMRSInstanceEventType.UPDATED_ENTITY_EVENT,
+        entity=ent,
+        original_entity=entity(home, _previous(state), before),
+        home_metadata_collection_id=home_id,
+    )
