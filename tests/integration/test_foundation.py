@@ -186,7 +186,9 @@ def test_replicas_share_partitions_and_a_joining_one_loses_nothing(
     try:
         wait_until(three_way, timeout=60)
     except AssertionError:
-        raise AssertionError(f"the third replica never got partitions: {last_sets}\n{third.log_tail()}") from None
+        raise AssertionError(
+            f"the third replica never got partitions: {last_sets}\n{third.log_tail()}"
+        ) from None
     records = consume(
         broker.bootstrap, internal_topic(server_env), expect=len(events), timeout=90, settle=2.0
     )
