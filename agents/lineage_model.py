@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.catalogue.mapping import FIELD_KEY, NAME_KEY, NS_KEY, parse_symlink_key
-from agents.catalogue.om_types import TYPES as OM_TYPES
 from schemas import open_metadata_types
 from schemas.omrs import (
     ArrayPropertyValue,
@@ -114,9 +113,7 @@ def _type_info(t: InstanceType | None) -> tuple[str, frozenset[str]]:
         return "", frozenset()
     name = t.type_def_name or ""
     supers = {s.name for s in t.type_def_super_types or [] if s.name}
-    known = OM_TYPES.get(name)
-    if known is not None:
-        supers.update(known.super_types)
+    supers.update(list(open_metadata_types.ancestry(name))[1:])
     return name, frozenset(supers)
 
 

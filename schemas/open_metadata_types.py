@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from schemas.omrs_enums import AttributeTypeDefCategory, TypeDefCategory, TypeDefStatus
+from schemas.omrs_instances import InstanceType
 from schemas.omrs_typedefs import CollectionDef, PrimitiveDef, TypeDefLink, TypeDefSummary
 
 EGERIA_TYPES_RELEASE = "5.2"
@@ -104,6 +105,8 @@ TYPES: tuple[KnownType, ...] = (
     _e("Referenceable", "a32316b8-dc8c-48c5-b12b-71c1b2a080bf", 2, "OpenMetadataRoot"),
     _e("Asset", "896d14c2-7522-4f6c-8519-757711943fe6", 4, "Referenceable"),
     _e("DataSet", "1449911c-4f44-4c22-abc0-7540154feefb", 4, "Asset"),
+    # TableDataSet: Egeria 4.0 (model 0224, `add0224TableDataSet`), no patches.
+    _e("TableDataSet", "20c45531-5d2e-4eb6-9a47-035cb1067b82", 1, "DataSet"),
     _e("Process", "d8f33bd7-afa9-4a11-a8c7-07dcec83c050", 3, "Asset"),
     # Area 2: assets
     _e("DeployedSoftwareComponent", "486af62c-dcfd-4859-ab24-eab2e380ecfd", 2, "Process"),
@@ -211,8 +214,31 @@ def type_with_guid(guid: str | None) -> KnownType | None:
     return _BY_GUID.get(guid) if guid else None
 
 
+def known_type(name: str) -> KnownType:
+    """The type by name; KeyError for a type the catalogue does not know."""
+    return _BY_NAME[name]
+
+
+def instance_type(name: str) -> InstanceType:
+    """The InstanceType of an instance of this type, with its super types nearest first (Egeria's fuller form)."""
+    known = _BY_NAME[name]
+    supers = [TypeDefLink(guid=_BY_NAME[s].guid, name=s) for s in list(ancestry(name))[1:]]
+    return InstanceType(
+        type_def_category=known.category,
+        type_def_guid=known.guid,
+        type_def_name=known.name,
+        type_def_version=known.version,
+        type_def_super_types=supers or None,
+    )
+
+
 def attribute_type_named(name: str | None) -> KnownAttributeType | None:
     return _ATTR_BY_NAME.get(name) if name else None
+
+
+def known_attribute_type(name: str) -> KnownAttributeType:
+    """The attribute type by name; KeyError for one the catalogue does not know."""
+    return _ATTR_BY_NAME[name]
 
 
 def attribute_type_with_guid(guid: str | None) -> KnownAttributeType | None:

@@ -1,6 +1,8 @@
 """The cataloguer: OpenLineage events become open metadata shared with the cohort.
 
-- `om_types`: the Egeria types used (real names, guids, super types).
+The Egeria types it writes (names, guids, versions, super types) are the one catalogue
+in `schemas.open_metadata_types`.
+
 - `mapping`: PURE. One OpenLineage event -> the instances it says exist (contributions).
 - `state`: PURE. Merging contributions per instance guid, change detection, versions.
 - `instances`: PURE. A merged instance -> Egeria beans and the OMRS events for a change.

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.catalogue.mapping import EntityRef
-from agents.catalogue.om_types import INT_TYPE, MAP_STRING_STRING_TYPE, STRING_TYPE, instance_type
 from agents.catalogue.state import Change, InstanceState
 from schemas.omrs import (
     Classification,
@@ -37,6 +36,12 @@ from schemas.omrs import (
     Relationship,
     instance_event,
 )
+from schemas.open_metadata_types import instance_type, known_attribute_type
+
+# Attribute types of the property values written.
+_STRING = known_attribute_type("string")
+_INT = known_attribute_type("int")
+_MAP_STRING_STRING = known_attribute_type("map<string,string>")
 
 ENUM_PROPERTIES: dict[str, tuple[str, dict[str, int]]] = {
     "containmentType": ("ProcessContainmentType", {"OWNED": 0, "USED": 1, "OTHER": 99}),
@@ -78,8 +83,8 @@ def _value(name: str, value: Any) -> Any:
         entries = {k: _primitive(str(v)) for k, v in sorted(value.items())}
         return MapPropertyValue(
             instance_property_category=InstancePropertyCategory.MAP,
-            type_name=MAP_STRING_STRING_TYPE[0],
-            type_guid=MAP_STRING_STRING_TYPE[1],
+            type_name=_MAP_STRING_STRING.name,
+            type_guid=_MAP_STRING_STRING.guid,
             map_element_count=len(entries),
             map_values=InstanceProperties(
                 instance_properties=entries, property_names=list(entries), property_count=len(entries)
@@ -92,15 +97,15 @@ def _primitive(value: Any) -> PrimitivePropertyValue:
     if isinstance(value, bool) or not isinstance(value, int):
         return PrimitivePropertyValue(
             instance_property_category=InstancePropertyCategory.PRIMITIVE,
-            type_name=STRING_TYPE[0],
-            type_guid=STRING_TYPE[1],
+            type_name=_STRING.name,
+            type_guid=_STRING.guid,
             primitive_def_category=PrimitiveDefCategory.OM_PRIMITIVE_TYPE_STRING,
             primitive_value=str(value),
         )
     return PrimitivePropertyValue(
         instance_property_category=InstancePropertyCategory.PRIMITIVE,
-        type_name=INT_TYPE[0],
-        type_guid=INT_TYPE[1],
+        type_name=_INT.name,
+        type_guid=_INT.guid,
         primitive_def_category=PrimitiveDefCategory.OM_PRIMITIVE_TYPE_INT,
         primitive_value=value,
     )

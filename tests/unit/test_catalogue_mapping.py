@@ -9,7 +9,6 @@ from typing import Any
 import orjson
 import pytest
 
-from agents.catalogue import om_types
 from agents.catalogue.instances import Home, change_event
 from agents.catalogue.mapping import (
     Contribution,
@@ -260,12 +259,24 @@ def test_contributions_round_trip_as_json() -> None:
         assert Contribution.from_json(orjson.loads(orjson.dumps(c.to_json()))) == c
 
 
-def test_types_agree_with_the_cohort_type_catalogue() -> None:
-    for name, t in om_types.TYPES.items():
-        known = open_metadata_types.type_named(name)
-        if known is not None:
-            assert known.guid == t.guid, name
-            assert known.category == t.category, name
+def test_written_types_come_from_the_cohort_type_catalogue() -> None:
+    table = open_metadata_types.instance_type("TableDataSet")
+    assert table.type_def_guid == "20c45531-5d2e-4eb6-9a47-035cb1067b82"
+    assert [s.name for s in table.type_def_super_types or []] == [
+        "DataSet",
+        "Asset",
+        "Referenceable",
+        "OpenMetadataRoot",
+    ]
+    column = open_metadata_types.instance_type("TabularColumn")
+    assert column.type_def_guid == "d81a0425-4e9b-4f31-bc1c-e18c3566da10"
+    assert [s.guid for s in column.type_def_super_types or []] == [
+        "1a5e159b-913a-43b1-95fe-04433b25fca9",
+        "718d4244-8559-49ed-ad5a-10e5c305a656",
+        "a32316b8-dc8c-48c5-b12b-71c1b2a080bf",
+        "4e7761e8-3969-4627-8f40-bfe3cde85a1d",
+    ]
+    assert open_metadata_types.instance_type("OpenMetadataRoot").type_def_super_types is None
 
 
 # ------------------------------------------------------------------ merge and change detection
@@ -352,7 +363,7 @@ def test_published_events_are_valid_egeria_events_homed_here() -> None:
         assert section.home_metadata_collection_id == HOME.collection_id
         bean = section.entity or section.relationship
         assert bean.metadata_collection_id == HOME.collection_id
-        assert bean.type.type_def_guid == om_types.TYPES[bean.type.type_def_name].guid
+        assert bean.type.type_def_guid == open_metadata_types.known_type(bean.type.type_def_name).guid
     lineage_mapping = next(e for e in published if e.instance_event_section.type_def_name == "LineageMapping")
     assert lineage_mapping.instance_event_section.type_def_guid == "a5991bB2-660D-A3a1-2955-fAcDA2d5F4Ff"
 
