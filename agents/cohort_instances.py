@@ -19,17 +19,16 @@ with `agents.cohort_store.ChangelogReader`: latest value per guid, tombstones ha
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from agents import cohort_ignored
 from agents.cohort_dedup import SeenEvents
-from agents.cohort_errors import ErrorLog, aimed_at_us
-from agents.cohort_intake import HEADER_COHORT, HEADER_DIGEST, header, source_of
+from agents.cohort_errors import ErrorLog
 from agents.cohort_publisher import local_originator, send_event
 from agents.cohort_reference_copies import CopyPolicy, Decision, decide, instance_of, kind_of
+from agents.cohort_stage import CohortStage
 from agents.cohort_store import ChangelogStore
 from agents.cohort_topics import CohortInternalTopics, raw_topic
-from agents.dead_letters import send_dead_letter
 from schemas.omrs import (
     EntityDetail,
     OMRSEventErrorCode,
@@ -38,7 +37,6 @@ from schemas.omrs import (
     Relationship,
     TypeDefSummary,
     instance_error_event,
-    parse_omrs_event,
     refreshed_entity_event,
     refreshed_relationship_event,
 )
@@ -78,69 +76,48 @@ def _summary(record: dict[str, Any]) -> TypeDefSummary:
     )
 
 
-class CohortInstances:
+class CohortInstances(CohortStage):
+    stream = STREAM
+    label = "Cohort instances"
+    failure = "instance handling failed"
+
     def __init__(
         self, service: LineageService, topics: CohortInternalTopics, errors: ErrorLog, seen: SeenEvents | None
     ):
-        self.service = service
-        self.settings = service.settings
         partitions = service.settings.topic_partitions
-        self.topic = raw_topic(service, topics.instances, partitions=partitions)
-        self.store = ChangelogStore(
+        store = ChangelogStore(
             service,
             name="reference copies",
             source_topic=topics.instances,
             changelog=topics.reference_copies,
             partitions=partitions,
         )
-        self.errors = errors
-        self.seen = seen
+        super().__init__(
+            service, raw_topic(service, topics.instances, partitions=partitions), store, errors, seen
+        )
         self.policy = copy_policy(service)
 
-    def install(self) -> None:
-        @self.service.app.agent(self.topic, name=STREAM)
-        async def cohort_instances(stream: Any) -> None:
-            async for event in stream.events():
-                await self.handle_record(event.message, event.key, event.value)
-
-    async def handle_record(self, message: Any, key: bytes | None, value: bytes | None) -> None:
-        self.service.metrics.events_in.labels(stream=STREAM).inc()
-        partition = message.partition
-        data = await self.store.partition(partition)
-        try:
-            cohort = header(message, HEADER_COHORT) or ""
-            event_digest = header(message, HEADER_DIGEST)
-            if self.seen is not None and event_digest and await self.seen.seen(partition, event_digest):
-                cohort_ignored.ignore(self.service, STREAM, "duplicate", "seen on the other cohort topic")
-                return
-            event = parse_omrs_event(value or b"")
-            section = event.instance_event_section
-            assert section is not None
-            action = DISPATCH[section.event_type]
-            guid = (key or b"").decode()
-            if action == COPY:
-                await self._act(
-                    partition, cohort, guid, event, decide(data.get(guid), event, guid, cohort, self.policy)
-                )
-            elif action == ERROR:
-                if aimed_at_us(self.settings, event):
-                    await self.errors.record(cohort, event, event_digest)
-                else:
-                    cohort_ignored.ignore(self.service, STREAM, "aimed-at-another-member")
-            else:
-                cohort_ignored.ignore(self.service, STREAM, section.event_type.value, action)
-            if self.seen is not None and event_digest:
-                await self.seen.mark(partition, event_digest)
-        except Exception as exc:
-            log.exception("Cohort instances failed on %s[%d]@%d", message.topic, partition, message.offset)
-            await send_dead_letter(
-                self.service,
-                stream=STREAM,
-                source=source_of(message),
-                key=key,
-                value=value,
-                reason=f"instance handling failed: {exc!r}",
+    async def on_event(
+        self,
+        partition: int,
+        cohort: str,
+        key: bytes | None,
+        event: OMRSEventV1,
+        event_digest: str | None,
+        data: Mapping[str, Any],
+    ) -> None:
+        section = event.instance_event_section
+        assert section is not None
+        action = DISPATCH[section.event_type]
+        guid = (key or b"").decode()
+        if action == COPY:
+            await self._act(
+                partition, cohort, guid, event, decide(data.get(guid), event, guid, cohort, self.policy)
             )
+        elif action == ERROR:
+            await self.on_error_event(cohort, event, event_digest)
+        else:
+            self.ignore(section.event_type.value, action)
 
     async def _act(
         self, partition: int, cohort: str, guid: str, event: OMRSEventV1, decision: Decision
@@ -150,7 +127,7 @@ class CohortInstances:
             await self.store.put(partition, guid, decision.record)
             self.service.metrics.events_out.labels(role="reference-copy").inc()
         elif decision.outcome == "ignore":
-            cohort_ignored.ignore(self.service, STREAM, decision.reason)
+            self.ignore(decision.reason)
         elif decision.outcome == "refresh":
             await self._refresh(cohort, event, decision.record or {})
         else:
@@ -163,9 +140,7 @@ class CohortInstances:
         instance = record["instance"]
         if kind_of(section.event_type) == "entity":
             if instance.get("class") != "EntityDetail":
-                cohort_ignored.ignore(
-                    self.service, STREAM, "no-entity-detail", "only a proxy of this entity is kept"
-                )
+                self.ignore("no-entity-detail", "only a proxy of this entity is kept")
                 return
             answer = refreshed_entity_event(originator, EntityDetail.model_validate(instance))
         else:

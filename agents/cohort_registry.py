@@ -40,20 +40,18 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from agents import cohort_ignored
 from agents.cohort_dedup import SeenEvents
-from agents.cohort_errors import ErrorLog, aimed_at_us
-from agents.cohort_intake import HEADER_COHORT, HEADER_CONTROL, HEADER_DIGEST, header, source_of
+from agents.cohort_errors import ErrorLog
+from agents.cohort_intake import HEADER_CONTROL, header
 from agents.cohort_publisher import is_local, local_originator, publish, remote_connection, send_event
+from agents.cohort_stage import CohortStage
 from agents.cohort_store import ChangelogReader, ChangelogStore
 from agents.cohort_topics import CohortInternalTopics, raw_topic
-from agents.dead_letters import send_dead_letter
 from schemas.omrs import (
     OMRSEventErrorCode,
     OMRSEventV1,
     OMRSRegistryEventType,
     now_ms,
-    parse_omrs_event,
     re_registration_event,
     refresh_registration_request,
     registration_event,
@@ -135,7 +133,11 @@ def members_view(data: Mapping[str, Any], cohorts: list[str]) -> list[dict[str, 
     return view
 
 
-class CohortRegistry:
+class CohortRegistry(CohortStage):
+    stream = STREAM
+    label = "Cohort registry"
+    failure = "registry handling failed"
+
     def __init__(
         self,
         service: LineageService,
@@ -143,25 +145,21 @@ class CohortRegistry:
         errors: ErrorLog,
         seen: SeenEvents | None,
     ):
-        self.service = service
-        self.settings = service.settings
-        self.topic = raw_topic(service, topics.registry, partitions=1)
-        self.store = ChangelogStore(
+        store = ChangelogStore(
             service,
             name="member registry",
             source_topic=topics.registry,
             changelog=topics.members,
             partitions=1,
         )
+        super().__init__(service, raw_topic(service, topics.registry, partitions=1), store, errors, seen)
         self.reader = ChangelogReader(service, name="member registry", topic=topics.members)
-        self.errors = errors
-        self.seen = seen
         self.handlers: dict[OMRSRegistryEventType, Callable[[str, OMRSEventV1], Awaitable[None]] | str] = {
             _R.REGISTRATION_EVENT: self._on_registration,
             _R.RE_REGISTRATION_EVENT: self._on_registration,
             _R.UN_REGISTRATION_EVENT: self._on_un_registration,
             _R.REFRESH_REGISTRATION_REQUEST: self._on_refresh_request,
-            _R.REGISTRATION_ERROR_EVENT: self._on_error,
+            _R.REGISTRATION_ERROR_EVENT: self.on_error_event,
             _R.UNKNOWN_REGISTRY_EVENT: "UNKNOWN_REGISTRY_EVENT has no defined meaning",
         }
 
@@ -171,11 +169,7 @@ class CohortRegistry:
         self.service.readiness.require(READY_CONDITION)
         self.reader.listeners.append(lambda key, value: self._update_readiness())
         self.reader.install()
-
-        @app.agent(self.topic, name=STREAM)
-        async def cohort_registry(stream: Any) -> None:
-            async for event in stream.events():
-                await self.handle_record(event.message, event.key, event.value)
+        super().install()
 
         @app.task
         async def send_register_kick() -> None:
@@ -188,45 +182,29 @@ class CohortRegistry:
         self.service.readiness.set(READY_CONDITION, met)
 
     # -- handling -------------------------------------------------------------------------
-    async def handle_record(self, message: Any, key: bytes | None, value: bytes | None) -> None:
-        self.service.metrics.events_in.labels(stream=STREAM).inc()
-        data = await self.store.partition(message.partition)
-        try:
-            if header(message, HEADER_CONTROL) == KICK:
-                await self.registration_check(data)
-                return
-            cohort = header(message, HEADER_COHORT) or ""
-            event_digest = header(message, HEADER_DIGEST)
-            if (
-                self.seen is not None
-                and event_digest
-                and await self.seen.seen(message.partition, event_digest)
-            ):
-                cohort_ignored.ignore(self.service, STREAM, "duplicate", "seen on the other cohort topic")
-                return
-            event = parse_omrs_event(value or b"")
-            assert event.registry_event_section is not None
-            handler = self.handlers[event.registry_event_section.registry_event_type]
-            if isinstance(handler, str):
-                cohort_ignored.ignore(
-                    self.service, STREAM, event.registry_event_section.registry_event_type.value, handler
-                )
-            else:
-                await handler(cohort, event)
-            if self.seen is not None and event_digest:
-                await self.seen.mark(message.partition, event_digest)
-        except Exception as exc:
-            log.exception(
-                "Cohort registry failed on %s[%d]@%d", message.topic, message.partition, message.offset
-            )
-            await send_dead_letter(
-                self.service,
-                stream=STREAM,
-                source=source_of(message),
-                key=key,
-                value=value,
-                reason=f"registry handling failed: {exc!r}",
-            )
+    async def handle(
+        self, message: Any, key: bytes | None, value: bytes | None, data: Mapping[str, Any]
+    ) -> None:
+        if header(message, HEADER_CONTROL) == KICK:
+            await self.registration_check(data)
+        else:
+            await super().handle(message, key, value, data)
+
+    async def on_event(
+        self,
+        partition: int,
+        cohort: str,
+        key: bytes | None,
+        event: OMRSEventV1,
+        event_digest: str | None,
+        data: Mapping[str, Any],
+    ) -> None:
+        assert event.registry_event_section is not None
+        handler = self.handlers[event.registry_event_section.registry_event_type]
+        if isinstance(handler, str):
+            self.ignore(event.registry_event_section.registry_event_type.value, handler)
+        else:
+            await handler(cohort, event)
 
     async def registration_check(self, data: Mapping[str, Any]) -> None:
         """Register with every configured cohort not registered yet; tidy cohorts no longer configured."""
@@ -293,7 +271,7 @@ class CohortRegistry:
     async def _on_registration(self, cohort: str, event: OMRSEventV1) -> None:
         settings = self.settings
         if is_local(settings, event.originator):
-            cohort_ignored.ignore(self.service, STREAM, "own-event", "our own registration, read back")
+            self.ignore("own-event", "our own registration, read back")
             return
         sender = event.originator.metadata_collection_id
         assert sender is not None  # semantics: membership events name the member
@@ -341,27 +319,17 @@ class CohortRegistry:
             return
         sender = event.originator.metadata_collection_id or ""
         if await self.store.delete(0, member_key(cohort, sender)) is None:
-            cohort_ignored.ignore(
-                self.service, STREAM, "unknown-member", "UN_REGISTRATION of a member not registered"
-            )
+            self.ignore("unknown-member", "UN_REGISTRATION of a member not registered")
         else:
             log.info("Cohort %s: member %s (%s) left", cohort, event.originator.server_name, sender)
 
     async def _on_refresh_request(self, cohort: str, event: OMRSEventV1) -> None:
         if is_local(self.settings, event.originator):
-            cohort_ignored.ignore(self.service, STREAM, "own-event", "our own refresh request, read back")
+            self.ignore("own-event", "our own refresh request, read back")
             return
         local = (await self.store.partition(0)).get(local_key(cohort))
         if local is None or local.get("state") != "registered":
-            cohort_ignored.ignore(
-                self.service, STREAM, "not-registered", f"refresh request in cohort {cohort}"
-            )
+            self.ignore("not-registered", f"refresh request in cohort {cohort}")
             return
         await self._send_re_registration(cohort, local)
         log.info("Cohort %s: answered the refresh request of %s", cohort, event.originator.server_name)
-
-    async def _on_error(self, cohort: str, event: OMRSEventV1) -> None:
-        if aimed_at_us(self.settings, event):
-            await self.errors.record(cohort, event)
-        else:
-            cohort_ignored.ignore(self.service, STREAM, "aimed-at-another-member")

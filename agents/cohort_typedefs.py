@@ -17,25 +17,22 @@ the sender and any conflict found.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from agents import cohort_ignored
 from agents.cohort_dedup import SeenEvents
-from agents.cohort_errors import ErrorLog, aimed_at_us
-from agents.cohort_intake import HEADER_COHORT, HEADER_DIGEST, header, source_of
+from agents.cohort_errors import ErrorLog
 from agents.cohort_publisher import is_local, local_originator, publish
+from agents.cohort_stage import CohortStage
 from agents.cohort_store import ChangelogStore
 from agents.cohort_topics import CohortInternalTopics, raw_topic
-from agents.dead_letters import send_dead_letter
 from schemas.omrs import (
     AttributeTypeDef,
     OMRSEventErrorCode,
     OMRSEventV1,
     OMRSTypeDefEventType,
     TypeDefSummary,
-    parse_omrs_event,
     typedef_error_event,
 )
 from schemas.open_metadata_types import (
@@ -128,22 +125,22 @@ def summary_of(bean: Any) -> TypeDefSummary:
     )
 
 
-class CohortTypeDefs:
+class CohortTypeDefs(CohortStage):
+    stream = STREAM
+    label = "Cohort TypeDefs"
+    failure = "TypeDef handling failed"
+
     def __init__(
         self, service: LineageService, topics: CohortInternalTopics, errors: ErrorLog, seen: SeenEvents | None
     ):
-        self.service = service
-        self.settings = service.settings
-        self.topic = raw_topic(service, topics.types, partitions=1)
-        self.store = ChangelogStore(
+        store = ChangelogStore(
             service,
             name="cohort TypeDefs",
             source_topic=topics.types,
             changelog=topics.typedefs,
             partitions=1,
         )
-        self.errors = errors
-        self.seen = seen
+        super().__init__(service, raw_topic(service, topics.types, partitions=1), store, errors, seen)
         self.handlers: dict[OMRSTypeDefEventType, Callable[[str, OMRSEventV1], Awaitable[None]] | str] = {
             _T.NEW_TYPEDEF_EVENT: self._on_new_typedef,
             _T.UPDATED_TYPEDEF_EVENT: self._on_updated_typedef,
@@ -152,56 +149,31 @@ class CohortTypeDefs:
             _T.NEW_ATTRIBUTE_TYPEDEF_EVENT: self._on_new_attribute_typedef,
             _T.DELETED_ATTRIBUTE_TYPEDEF_EVENT: self._on_deleted,
             _T.RE_IDENTIFIED_ATTRIBUTE_TYPEDEF_EVENT: self._on_re_identified_attribute_typedef,
-            _T.TYPEDEF_ERROR_EVENT: self._on_error,
+            _T.TYPEDEF_ERROR_EVENT: self.on_error_event,
             _T.UNKNOWN_TYPEDEF_EVENT: "UNKNOWN_TYPEDEF_EVENT has no defined meaning",
         }
 
-    def install(self) -> None:
-        @self.service.app.agent(self.topic, name=STREAM)
-        async def cohort_typedefs(stream: Any) -> None:
-            async for event in stream.events():
-                await self.handle_record(event.message, event.key, event.value)
-
-    async def handle_record(self, message: Any, key: bytes | None, value: bytes | None) -> None:
-        self.service.metrics.events_in.labels(stream=STREAM).inc()
-        await self.store.partition(message.partition)
-        try:
-            cohort = header(message, HEADER_COHORT) or ""
-            event_digest = header(message, HEADER_DIGEST)
-            if (
-                self.seen is not None
-                and event_digest
-                and await self.seen.seen(message.partition, event_digest)
-            ):
-                cohort_ignored.ignore(self.service, STREAM, "duplicate", "seen on the other cohort topic")
-                return
-            event = parse_omrs_event(value or b"")
-            section = event.type_def_event_section
-            assert section is not None
-            handler = self.handlers[section.type_def_event_type]
-            if isinstance(handler, str):
-                cohort_ignored.ignore(self.service, STREAM, section.type_def_event_type.value, handler)
-            elif (
-                is_local(self.settings, event.originator)
-                and section.type_def_event_type is not _T.TYPEDEF_ERROR_EVENT
-            ):
-                cohort_ignored.ignore(self.service, STREAM, "own-event")
-            else:
-                await handler(cohort, event)
-            if self.seen is not None and event_digest:
-                await self.seen.mark(message.partition, event_digest)
-        except Exception as exc:
-            log.exception(
-                "Cohort TypeDefs failed on %s[%d]@%d", message.topic, message.partition, message.offset
-            )
-            await send_dead_letter(
-                self.service,
-                stream=STREAM,
-                source=source_of(message),
-                key=key,
-                value=value,
-                reason=f"TypeDef handling failed: {exc!r}",
-            )
+    async def on_event(
+        self,
+        partition: int,
+        cohort: str,
+        key: bytes | None,
+        event: OMRSEventV1,
+        event_digest: str | None,
+        data: Mapping[str, Any],
+    ) -> None:
+        section = event.type_def_event_section
+        assert section is not None
+        handler = self.handlers[section.type_def_event_type]
+        if isinstance(handler, str):
+            self.ignore(section.type_def_event_type.value, handler)
+        elif (
+            is_local(self.settings, event.originator)
+            and section.type_def_event_type is not _T.TYPEDEF_ERROR_EVENT
+        ):
+            self.ignore("own-event")
+        else:
+            await handler(cohort, event)
 
     # -- TypeDefs -----------------------------------------------------------------------------
     async def _keep(self, cohort: str, kind: str, event: OMRSEventV1, bean: Any, clash: Clash | None) -> None:
@@ -295,7 +267,7 @@ class CohortTypeDefs:
                 ours.name,
             )
         if await self.store.delete(0, f"{cohort}/{kind}/{section.type_def_guid}") is None:
-            cohort_ignored.ignore(self.service, STREAM, "unknown-typedef", f"delete of unknown {kind}")
+            self.ignore("unknown-typedef", f"delete of unknown {kind}")
 
     async def _on_re_identified_typedef(self, cohort: str, event: OMRSEventV1) -> None:
         section = event.type_def_event_section
@@ -321,9 +293,3 @@ class CohortTypeDefs:
         if section.original_attribute_type_def is not None:
             await self.store.delete(0, f"{cohort}/attribute/{section.original_attribute_type_def.guid}")
         await self._on_new_attribute_typedef(cohort, event)
-
-    async def _on_error(self, cohort: str, event: OMRSEventV1) -> None:
-        if aimed_at_us(self.settings, event):
-            await self.errors.record(cohort, event)
-        else:
-            cohort_ignored.ignore(self.service, STREAM, "aimed-at-another-member")
