@@ -20,7 +20,6 @@ from prometheus_client import Counter
 
 from agents.cohort_publisher import is_local
 from agents.cohort_store import ChangelogReader
-from agents.cohort_topics import raw_topic
 from schemas.omrs import OMRSEventV1, dump_omrs_event, event_type_of, now_ms
 
 if TYPE_CHECKING:
@@ -76,7 +75,7 @@ class ErrorLog:
     def __init__(self, service: LineageService, topic: str):
         self.service = service
         self.topic_name = topic
-        self.topic = raw_topic(service, topic, partitions=1)
+        self.topic = service.topic(topic, partitions=1, declare=True)
         self.reader = ChangelogReader(service, name="cohort errors", topic=topic, max_keys=KEPT)
         self._declared = False
 

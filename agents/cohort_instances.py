@@ -28,7 +28,7 @@ from agents.cohort_publisher import local_originator, send_event
 from agents.cohort_reference_copies import CopyPolicy, Decision, decide, instance_of, kind_of
 from agents.cohort_stage import CohortStage
 from agents.cohort_store import ChangelogStore
-from agents.cohort_topics import CohortInternalTopics, raw_topic
+from agents.cohort_topics import CohortInternalTopics
 from schemas.omrs import (
     EntityDetail,
     OMRSEventErrorCode,
@@ -93,7 +93,7 @@ class CohortInstances(CohortStage):
             partitions=partitions,
         )
         super().__init__(
-            service, raw_topic(service, topics.instances, partitions=partitions), store, errors, seen
+            service, service.topic(topics.instances, partitions=partitions, declare=True), store, errors, seen
         )
         self.policy = copy_policy(service)
 

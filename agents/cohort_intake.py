@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from agents import cohort_ignored
 from agents.cohort_publisher import is_local, local_originator, send_event
-from agents.cohort_topics import CohortInternalTopics, multi_topic, raw_topic
+from agents.cohort_topics import CohortInternalTopics
 from agents.dead_letters import SourceRecord, send_dead_letter
 from app.settings import CohortTopicStructure
 from schemas.errors import FieldError
@@ -170,9 +170,9 @@ class CohortIntake:
         )
         partitions = service.settings.topic_partitions
         self.targets = {
-            "registry": raw_topic(service, topics.registry, partitions=1),
-            "types": raw_topic(service, topics.types, partitions=1),
-            "instances": raw_topic(service, topics.instances, partitions=partitions),
+            "registry": service.topic(topics.registry, partitions=1, declare=True),
+            "types": service.topic(topics.types, partitions=1, declare=True),
+            "instances": service.topic(topics.instances, partitions=partitions, declare=True),
         }
 
     def install(self) -> None:
@@ -180,7 +180,7 @@ class CohortIntake:
         if not inbound:
             log.info("No cohorts configured: cohort membership is off")
             return
-        source = multi_topic(self.service, inbound)
+        source = self.service.topic(*inbound, declare=True)
 
         @self.service.app.agent(source, name=STREAM)
         async def cohort_intake(stream: Any) -> None:

@@ -20,7 +20,6 @@ import socket
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from agents.cohort_topics import raw_topic
 from schemas.omrs import (
     OMRSEventCategory,
     OMRSEventV1,
@@ -99,7 +98,7 @@ async def send_event(
     record_key = (key or service.settings.collection_id).encode()
     futures = []
     for name in outbound_topics(service, cohort, event.event_category):
-        topic = raw_topic(service, name, declare=False)
+        topic = service.topic(name)
         futures.append(cast("asyncio.Future[Any]", await topic.send(key=record_key, value=value)))
     service.metrics.events_out.labels(role=f"cohort-{_KIND_OF[event.event_category]}").inc(len(futures))
     return futures

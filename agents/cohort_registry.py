@@ -46,7 +46,7 @@ from agents.cohort_intake import HEADER_CONTROL, header
 from agents.cohort_publisher import is_local, local_originator, publish, remote_connection, send_event
 from agents.cohort_stage import CohortStage
 from agents.cohort_store import ChangelogReader, ChangelogStore
-from agents.cohort_topics import CohortInternalTopics, raw_topic
+from agents.cohort_topics import CohortInternalTopics
 from schemas.omrs import (
     OMRSEventErrorCode,
     OMRSEventV1,
@@ -152,7 +152,9 @@ class CohortRegistry(CohortStage):
             changelog=topics.members,
             partitions=1,
         )
-        super().__init__(service, raw_topic(service, topics.registry, partitions=1), store, errors, seen)
+        super().__init__(
+            service, service.topic(topics.registry, partitions=1, declare=True), store, errors, seen
+        )
         self.reader = ChangelogReader(service, name="member registry", topic=topics.members)
         self.handlers: dict[OMRSRegistryEventType, Callable[[str, OMRSEventV1], Awaitable[None]] | str] = {
             _R.REGISTRATION_EVENT: self._on_registration,

@@ -37,8 +37,6 @@ from typing import TYPE_CHECKING, Any, cast
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from agents.cohort_topics import raw_topic
-
 if TYPE_CHECKING:
     from app.service import LineageService
 
@@ -113,7 +111,7 @@ class ChangelogStore:
         self.source_topic = source_topic
         self.changelog_name = changelog
         self.partitions = partitions
-        self.topic = raw_topic(service, changelog, partitions=partitions, compacted=True)
+        self.topic = service.topic(changelog, partitions=partitions, declare=True, compacted=True)
         self._data: dict[int, OrderedDict[str, Any]] = {}
         self._positions: dict[int, int] = {}
         self._ready: dict[int, asyncio.Event] = {}

@@ -16,23 +16,16 @@ come from ``app.topics``. The internal ones all live under
 | ``cohort.<stream>.seen`` | as the stream, compacted | event digests already handled (BOTH topic structure only) |
 
 N is ``LINEAGE_TOPIC_PARTITIONS``; a changelog always has the partitions of the topic it
-is co-partitioned with. Every topic carries raw bytes: agents translate to and from
-``schemas.omrs`` themselves.
+is co-partitioned with. Every topic carries raw bytes (``LineageService.topic``, with
+``declare=True`` for the internal ones): agents translate to and from ``schemas.omrs``
+themselves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-import faust
 
 from app.settings import Settings
-
-if TYPE_CHECKING:
-    from app.service import LineageService
-
-_FRAME_OVERHEAD = 64 * 1024
 
 
 def cohort_internal_topic(settings: Settings, name: str) -> str:
@@ -68,49 +61,3 @@ class CohortInternalTopics:
     def seen(stream_topic: str) -> str:
         """The dedup changelog of a stream topic."""
         return f"{stream_topic}.seen"
-
-
-def raw_topic(
-    service: LineageService,
-    name: str,
-    *,
-    partitions: int | None = None,
-    compacted: bool = False,
-    declare: bool = True,
-) -> faust.TopicT:
-    """A raw-bytes Faust topic; `declare` creates it (with `partitions`) when Faust subscribes.
-
-    Cached on the service so every agent and store shares one object per name.
-    """
-    cache: dict[str, faust.TopicT] = service.extensions.setdefault("cohort_topics", {})
-    if name not in cache:
-        config = {"max.message.bytes": str(service.settings.max_event_bytes + _FRAME_OVERHEAD)}
-        cache[name] = service.app.topic(
-            name,
-            key_type=bytes,
-            value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
-            partitions=partitions,
-            internal=declare,
-            compacting=True if compacted else None,
-            config=config,
-        )
-    return cache[name]
-
-
-def multi_topic(service: LineageService, names: list[str]) -> faust.TopicT:
-    """One raw-bytes Faust channel over several topics (declared, so they exist before we subscribe)."""
-    cache: dict[str, faust.TopicT] = service.extensions.setdefault("cohort_topics", {})
-    key = ",".join(names)
-    if key not in cache:
-        cache[key] = service.app.topic(
-            *names,
-            key_type=bytes,
-            value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
-            internal=True,
-            config={"max.message.bytes": str(service.settings.max_event_bytes + _FRAME_OVERHEAD)},
-        )
-    return cache[key]

@@ -26,7 +26,7 @@ from agents.cohort_errors import ErrorLog
 from agents.cohort_publisher import is_local, local_originator, publish
 from agents.cohort_stage import CohortStage
 from agents.cohort_store import ChangelogStore
-from agents.cohort_topics import CohortInternalTopics, raw_topic
+from agents.cohort_topics import CohortInternalTopics
 from schemas.omrs import (
     AttributeTypeDef,
     OMRSEventErrorCode,
@@ -140,7 +140,9 @@ class CohortTypeDefs(CohortStage):
             changelog=topics.typedefs,
             partitions=1,
         )
-        super().__init__(service, raw_topic(service, topics.types, partitions=1), store, errors, seen)
+        super().__init__(
+            service, service.topic(topics.types, partitions=1, declare=True), store, errors, seen
+        )
         self.handlers: dict[OMRSTypeDefEventType, Callable[[str, OMRSEventV1], Awaitable[None]] | str] = {
             _T.NEW_TYPEDEF_EVENT: self._on_new_typedef,
             _T.UPDATED_TYPEDEF_EVENT: self._on_updated_typedef,

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from aiokafka import TopicPartition
 
 from agents.cohort_store import new_consumer
-from agents.cohort_topics import raw_topic
 from agents.lineage_model import LineageGraph
 from schemas.errors import EventValidationError
 from schemas.omrs import parse_omrs_event
@@ -72,8 +71,8 @@ class LineageGraphService:
     async def _declare(self) -> None:
         for name in self.topics:
             with contextlib.suppress(Exception):
-                await raw_topic(
-                    self.service, name, partitions=self.service.settings.topic_partitions
+                await self.service.topic(
+                    name, partitions=self.service.settings.topic_partitions, declare=True
                 ).maybe_declare()
 
     async def _tail(self) -> None:

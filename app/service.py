@@ -37,8 +37,14 @@ class LineageService:
     _topics: dict[str, faust.TopicT] = field(default_factory=dict)
     extensions: dict[str, Any] = field(default_factory=dict)
 
-    def topic(self, *names: str, partitions: int | None = None) -> faust.TopicT:
-        """A raw-bytes Faust topic over one or more names (cached, so agents share it)."""
+    def topic(
+        self, *names: str, partitions: int | None = None, declare: bool = False, compacted: bool = False
+    ) -> faust.TopicT:
+        """A raw-bytes Faust topic over one or more names (cached, so agents and stores share it).
+
+        `declare` has Faust create it (with `partitions`, compacted when `compacted`) when it
+        subscribes; the first caller of a name decides how it is made.
+        """
         key = ",".join(names)
         if key not in self._topics:
             self._topics[key] = self.app.topic(
@@ -48,6 +54,8 @@ class LineageService:
                 key_serializer="raw",
                 value_serializer="raw",
                 partitions=partitions,
+                internal=declare,
+                compacting=True if compacted else None,
                 config={"max.message.bytes": str(self.settings.max_event_bytes + _FRAME_OVERHEAD)},
             )
         return self._topics[key]
