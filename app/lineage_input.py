@@ -28,20 +28,6 @@ def json_bytes(obj: Any) -> bytes:
         return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def load_json(raw: bytes | str) -> Any:
-    """Parse JSON; orjson first, the standard library for what orjson refuses (big integers).
-
-    Raises ValueError when the text is not JSON at all.
-    """
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as first:
-        try:
-            return json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ValueError(str(first)) from None
-
-
 def event_bytes(event: Any) -> bytes:
     """The JSON bytes of one event given as bytes, text, a dict, a pydantic model or an
     official-client object. Bytes and text are passed through untouched (the producer's

@@ -33,7 +33,6 @@ Decisions, and why:
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -52,6 +51,7 @@ from pydantic import (
 from typing_extensions import TypedDict  # pydantic needs this one, not typing.TypedDict, before 3.12
 
 from schemas.errors import EventValidationError, FieldError, json_path
+from schemas.json_text import load_json
 
 SPEC_VERSION = "2-0-2"
 SCHEMA_BASE = f"https://openlineage.io/spec/{SPEC_VERSION}/OpenLineage.json"
@@ -598,15 +598,10 @@ def _json_loc(loc: tuple[int | str, ...]) -> list[int | str] | None:
 
 
 def _load(raw: bytes | str) -> Any:
-    """JSON to Python: orjson, else the standard library for numbers orjson refuses but
-    pydantic's own parser takes (`1e400`, `NaN`), so both paths agree on what is JSON."""
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as first:
-        try:
-            return json.loads(raw)
-        except (ValueError, RecursionError):
-            raise EventValidationError([FieldError("$", f"invalid JSON: {first}")]) from None
+        return load_json(raw)
+    except ValueError as exc:
+        raise EventValidationError([FieldError("$", f"invalid JSON: {exc}")]) from None
 
 
 def _validate_object(obj: Any) -> OpenLineageEvent:

@@ -33,10 +33,11 @@ from agents.openlineage_publish import (
     send_event,
     wait_stored,
 )
-from app.lineage_input import json_bytes, load_json
+from app.lineage_input import json_bytes
 from app.web import router
 from app.web.responses import RequestError, error_body, error_response, not_json, read_body, require_token
 from schemas.errors import FieldError
+from schemas.json_text import load_json
 
 if TYPE_CHECKING:
     from app.service import LineageService
