@@ -12,6 +12,7 @@ so one agent is plenty.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from agents.connectors.runner import connector_host
@@ -32,12 +33,7 @@ def install(service: LineageService) -> None:
     if not names:
         log.info("No Asset Manager servers configured: Asset Manager events are off")
         return
-    source = service.topic(*names)
-
-    @service.app.agent(source, name=STREAM)
-    async def asset_manager_events(stream: Any) -> None:
-        async for event in stream.events():
-            await handle_record(service, event.message, event.key, event.value)
+    service.add_record_agent(service.topic(*names), STREAM, partial(handle_record, service))
 
 
 async def handle_record(

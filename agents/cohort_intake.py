@@ -180,12 +180,7 @@ class CohortIntake:
         if not inbound:
             log.info("No cohorts configured: cohort membership is off")
             return
-        source = self.service.topic(*inbound, declare=True)
-
-        @self.service.app.agent(source, name=STREAM)
-        async def cohort_intake(stream: Any) -> None:
-            async for event in stream.events():
-                await self.handle_record(event.message, event.key, event.value)
+        self.service.add_record_agent(self.service.topic(*inbound, declare=True), STREAM, self.handle_record)
 
     async def handle_record(self, message: Any, key: bytes | None, value: bytes | None) -> None:
         service = self.service

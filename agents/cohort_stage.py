@@ -3,7 +3,7 @@
 Each stage reads one internal topic that the intake fills (`agents.cohort_intake`) and keeps
 its state in a `ChangelogStore`. What they all do the same way lives here:
 
-- the Faust agent over the stage's topic, one record at a time;
+- the Faust agent over the stage's topic, one record at a time (`LineageService.add_record_agent`);
 - per record: count it in, open the store's partition, and send a record whose handling
   raises to the dead letters (logged with the stage's own logger);
 - skip an event already handled from the other cohort topic (the intake's digest header),
@@ -62,10 +62,7 @@ class CohortStage:
     def install(self) -> None:
         """Add the stage's agent to the app."""
 
-        @self.service.app.agent(self.topic, name=self.stream)
-        async def cohort_stage(stream: Any) -> None:
-            async for event in stream.events():
-                await self.handle_record(event.message, event.key, event.value)
+        self.service.add_record_agent(self.topic, self.stream, self.handle_record)
 
     async def handle_record(self, message: Any, key: bytes | None, value: bytes | None) -> None:
         self.service.metrics.events_in.labels(stream=self.stream).inc()

@@ -10,6 +10,7 @@ topics go through `handle_record` too, under their own stream name.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from agents.dead_letters import SourceRecord, send_dead_letter
@@ -36,12 +37,9 @@ def install_intake_agent(
     service: LineageService, topics: tuple[str, ...] | list[str], stream_name: str
 ) -> None:
     """One agent validating the records of `topics` onto the internal topic."""
-    source = service.topic(*topics)
-
-    @service.app.agent(source, name=stream_name)
-    async def openlineage_intake(stream: Any) -> None:
-        async for event in stream.events():
-            await handle_record(service, event.message, event.key, event.value, stream=stream_name)
+    service.add_record_agent(
+        service.topic(*topics), stream_name, partial(handle_record, service, stream=stream_name)
+    )
 
 
 async def handle_record(

@@ -8,7 +8,7 @@ service the same way, so what runs in a test is what runs in production.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 # Room above the largest accepted event for headers and record-batch framing.
 _FRAME_OVERHEAD = 64 * 1024
+
+RecordHandler = Callable[[Any, bytes | None, bytes | None], Awaitable[None]]
+"""Handles one consumed record: (Faust message, key, value)."""
 
 
 @dataclass
@@ -59,6 +62,14 @@ class LineageService:
                 config={"max.message.bytes": str(self.settings.max_event_bytes + _FRAME_OVERHEAD)},
             )
         return self._topics[key]
+
+    def add_record_agent(self, source: faust.TopicT, name: str, handle: RecordHandler) -> None:
+        """A Faust agent named `name` giving each record of `source` to `handle`, one at a time."""
+
+        @self.app.agent(source, name=name)
+        async def record_agent(stream: Any) -> None:
+            async for event in stream.events():
+                await handle(event.message, event.key, event.value)
 
     @property
     def internal_topic(self) -> faust.TopicT:
