@@ -278,15 +278,20 @@ def _process(build: _Builder, namespace: str, name: str, values: dict[str, Any] 
     )
 
 
+def _description(doc: Any) -> dict[str, Any]:
+    """The description a documentation facet sets (None when the facet was deleted)."""
+    if isinstance(doc, DocumentationFacet):
+        return {f"{P}description": doc.description}
+    if isinstance(doc, DeletedFacet):
+        return {f"{P}description": None}
+    return {}
+
+
 def _job(build: _Builder, event: RunEvent | JobEvent) -> EntityRef:
     values: dict[str, Any] = {}
     facets = event.job.facets
     if facets is not None:
-        doc = facets.documentation
-        if isinstance(doc, DocumentationFacet):
-            values[f"{P}description"] = doc.description
-        elif isinstance(doc, DeletedFacet):
-            values[f"{P}description"] = None
+        values.update(_description(facets.documentation))
         sql = facets.sql
         if isinstance(sql, SQLJobFacet):
             values[f"{P}formula"] = sql.query
@@ -383,11 +388,7 @@ def _dataset(build: _Builder, ds: Dataset, canonical: Callable[[str, str], Datas
         if (namespace, name) != (ident.namespace, ident.name):
             values[f"{A}{symlink_key(namespace, name)}"] = kind or "ALIAS"
     if facets is not None:
-        doc = facets.documentation
-        if isinstance(doc, DocumentationFacet):
-            values[f"{P}description"] = doc.description
-        elif isinstance(doc, DeletedFacet):
-            values[f"{P}description"] = None
+        values.update(_description(facets.documentation))
         values.update(_ownership(facets.ownership))
     asset = _asset(build, ident, values)
     schema = facets.schema_ if facets is not None else None
