@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agents.cohort_dedup import SeenEvents
 from agents.cohort_errors import ErrorLog
@@ -96,17 +96,5 @@ def _track_store_partitions(service: LineageService, stores: list[ChangelogStore
     Rebalances revoke everything first (eager protocol), so every store partition is replayed
     (incrementally, from where this replica left it) before its agent touches it again.
     """
-    app = service.app
-
-    def partitions_of(store: ChangelogStore, tps: Any) -> set[int]:
-        return {tp.partition for tp in tps if tp.topic == store.source_topic}
-
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]
-    async def _revoked(sender: Any, revoked: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        for store in stores:
-            store.on_revoked(partitions_of(store, revoked))
-
-    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
-    async def _assigned(sender: Any, assigned: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        for store in stores:
-            store.on_assigned(partitions_of(store, assigned))
+    for store in stores:
+        service.on_partitions(store.source_topic, assigned=store.on_assigned, revoked=store.on_revoked)

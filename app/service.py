@@ -8,12 +8,13 @@ service the same way, so what runs in a test is what runs in production.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import faust
 
+from app.batch_stream import BatchStream, RecordHandler
 from app.metrics import Metrics
 from app.readiness import Readiness
 from app.settings import Settings
@@ -24,8 +25,7 @@ log = logging.getLogger(__name__)
 # Room above the largest accepted event for headers and record-batch framing.
 _FRAME_OVERHEAD = 64 * 1024
 
-RecordHandler = Callable[[Any, bytes | None, bytes | None], Awaitable[None]]
-"""Handles one consumed record: (Faust message, key, value)."""
+PartitionsCallback = Callable[[set[int]], None]
 
 
 @dataclass
@@ -39,6 +39,10 @@ class LineageService:
     readiness: Readiness = field(default_factory=Readiness)
     _topics: dict[str, faust.TopicT] = field(default_factory=dict)
     extensions: dict[str, Any] = field(default_factory=dict)
+    streams: list[BatchStream] = field(default_factory=list)
+    _partition_watchers: list[tuple[str, PartitionsCallback, PartitionsCallback]] = field(
+        default_factory=list
+    )
 
     def topic(
         self, *names: str, partitions: int | None = None, declare: bool = False, compacted: bool = False
@@ -64,21 +68,57 @@ class LineageService:
         return self._topics[key]
 
     def add_record_agent(self, source: faust.TopicT, name: str, handle: RecordHandler) -> None:
-        """A Faust agent named `name` giving each record of `source` to `handle`, one at a time."""
+        """Hand each record of `source` to `handle`, one at a time, in a batch stream named `name`.
 
-        @self.app.agent(source, name=name)
-        async def record_agent(stream: Any) -> None:
-            async for event in stream.events():
-                await handle(event.message, event.key, event.value)
+        A `BatchStream` (app/batch_stream.py), not a Faust agent: the same guarantees
+        (commit after handling, order per key, replicas share partitions) without Faust's
+        per-record cost. The topic is still declared through Faust, so it is created.
+        """
+        stream = BatchStream(self, source, name, handle)
+        self.streams.append(stream)
+        # Faust starts registered services (instances too) once the app has started.
+        self.app.service(stream)  # type: ignore[arg-type]
+
+    def declared_topics(self) -> list[faust.TopicT]:
+        """The topics this service owns (made with `declare=True`)."""
+        return [topic for topic in self._topics.values() if topic.internal]
+
+    def on_partitions(self, topic: str, *, assigned: PartitionsCallback, revoked: PartitionsCallback) -> None:
+        """Be told which partitions of `topic` this replica gains and loses, whoever consumes it."""
+        self._partition_watchers.append((topic, assigned, revoked))
+
+    def partitions_assigned(self, tps: set[Any]) -> None:
+        for topic, assigned, _ in self._partition_watchers:
+            partitions = {tp.partition for tp in tps if tp.topic == topic}
+            if partitions:
+                assigned(partitions)
+
+    def partitions_revoked(self, tps: set[Any]) -> None:
+        for topic, _, revoked in self._partition_watchers:
+            partitions = {tp.partition for tp in tps if tp.topic == topic}
+            if partitions:
+                revoked(partitions)
+
+    def assigned_partitions(self) -> list[Any]:
+        """Every partition this replica holds: Faust's consumer's and the batch streams'."""
+        try:
+            assignment = set(self.app.consumer.assignment())
+        except Exception:  # the consumer is not started yet
+            assignment = set()
+        for stream in self.streams:
+            assignment |= stream.assignment
+        return sorted(assignment)
 
     @property
     def internal_topic(self) -> faust.TopicT:
         """Valid OpenLineage events, keyed `run:{ns}/{job}`, read by every connector agent."""
-        return self.topic(self.names.openlineage_internal, partitions=self.settings.topic_partitions)
+        return self.topic(
+            self.names.openlineage_internal, partitions=self.settings.topic_partitions, declare=True
+        )
 
     @property
     def dead_letter_topic(self) -> faust.TopicT:
-        return self.topic(self.names.dead_letter, partitions=self.settings.topic_partitions)
+        return self.topic(self.names.dead_letter, partitions=self.settings.topic_partitions, declare=True)
 
 
 def build_faust_app(settings: Settings) -> faust.App:
@@ -103,6 +143,10 @@ def build_faust_app(settings: Settings) -> faust.App:
         broker_heartbeat_interval=settings.heartbeat_interval_s,
         producer_max_request_size=max_bytes,
         producer_acks=-1,
+        # Batch produce requests: Faust's default (no linger, 16 KB) sends one small request
+        # per record, measured at 8% of a worker's CPU (benchmarks/README.md).
+        producer_linger=settings.producer_linger_s,
+        producer_max_batch_size=256 * 1024,
         consumer_max_fetch_size=max(max_bytes, 8 * 1024 * 1024),
         consumer_auto_offset_reset="earliest",
         key_serializer="raw",
@@ -135,22 +179,28 @@ def create_service(settings: Settings, installers: list[Installer] | None = None
     app = build_faust_app(settings)
     service = LineageService(settings=settings, app=app, names=TopicNames.from_settings(settings))
     _track_assignment(service)
+    # Declared up front so the worker creates them before anything produces to them.
+    service.internal_topic, service.dead_letter_topic  # noqa: B018
     for install in installers if installers is not None else default_installers():
         install(service)
     return service
 
 
 def _track_assignment(service: LineageService) -> None:
-    """Keep readiness and the partition gauge in step with Faust's rebalances."""
+    """Keep readiness, the partition gauge and partition watchers in step with Faust's rebalances."""
     app = service.app
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types its signals loosely
-    async def _revoked(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+    async def _revoked(sender: Any, revoked: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         service.readiness.set("partitions_assigned", False)
+        service.partitions_revoked(set(revoked))
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
+    async def _assigned(sender: Any, assigned: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        service.partitions_assigned(set(assigned))
 
     @app.on_rebalance_complete.connect  # type: ignore[arg-type]
     async def _complete(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        assignment = app.consumer.assignment()
-        service.metrics.assigned_partitions.set(len(assignment))
+        service.metrics.assigned_partitions.set(len(service.assigned_partitions()))
         service.readiness.set("partitions_assigned", True)
-        log.info("Rebalance complete: %d partitions assigned", len(assignment))
+        log.info("Rebalance complete: %d partitions assigned", len(app.consumer.assignment()))

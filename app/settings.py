@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     rebalance_timeout_s: float = Field(default=10.0, gt=0)
     heartbeat_interval_s: float = Field(default=1.0, gt=0)
     log_level: str = "info"
+    stream_batch_records: int = Field(default=2000, ge=1, description="records a batch stream takes at once")
+    stream_fetch_wait_ms: int = Field(
+        default=25, ge=1, le=5000, description="longest a fetch waits for data: bounds idle latency"
+    )
+    producer_linger_s: float = Field(default=0.005, ge=0, le=1)
 
     @field_validator(
         "cohorts", "asset_manager_servers", "openlineage_topics", "reference_copy_types", mode="before"

@@ -129,15 +129,7 @@ class Catalogue:
                 service.metrics.events_in.labels(stream=STREAM).inc(len(records))
                 await self.handle(records)
 
-        @app.on_partitions_revoked.connect  # type: ignore[arg-type]
-        async def _revoked(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
-            revoked = args[0] if args else kwargs.get("revoked", ())
-            self.store.on_revoked(tp.partition for tp in revoked if tp.topic == self.topic_name)
-
-        @app.on_partitions_assigned.connect  # type: ignore[arg-type]
-        async def _assigned(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
-            assigned = args[0] if args else kwargs.get("assigned", ())
-            self.store.on_assigned(tp.partition for tp in assigned if tp.topic == self.topic_name)
+        service.on_partitions(self.topic_name, assigned=self.store.on_assigned, revoked=self.store.on_revoked)
 
 
 def install(service: LineageService) -> Catalogue:

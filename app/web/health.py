@@ -39,16 +39,17 @@ def install(service: LineageService) -> None:
 
 def status_report(service: LineageService) -> dict[str, object]:
     """Who this replica is and which partitions it holds (for operators and tests)."""
-    app = service.app
-    try:
-        assignment = sorted(app.consumer.assignment())
-    except Exception:  # the consumer is not started yet
-        assignment = []
     return {
         "server": service.settings.server_name,
         "metadataCollectionId": service.settings.collection_id,
         "pid": os.getpid(),
         "webPort": service.settings.web_port,
         "ready": service.readiness.report(),
-        "assignedPartitions": [{"topic": tp.topic, "partition": tp.partition} for tp in assignment],
+        "assignedPartitions": [
+            {"topic": tp.topic, "partition": tp.partition} for tp in service.assigned_partitions()
+        ],
+        "streams": {
+            stream.stream_name: {"group": stream.group_id, "topics": stream.topics}
+            for stream in service.streams
+        },
     }

@@ -31,8 +31,8 @@ def test_every_event_type_has_a_handler_or_a_reason(tmp_path) -> None:  # type: 
 
 def test_agents_views_and_readiness_are_installed(tmp_path) -> None:  # type: ignore[no-untyped-def]
     svc = service(data_dir=tmp_path)
-    agents = {agent.name for agent in svc.app.agents.values()}
-    assert {"cohort-intake", "cohort-registry", "cohort-typedefs", "cohort-instances"} <= agents
+    streams = {stream.stream_name for stream in svc.streams}
+    assert {"cohort-intake", "cohort-registry", "cohort-typedefs", "cohort-instances"} <= streams
     routes = {r.resource.canonical for r in svc.app.web.web_app.router.routes()}  # type: ignore[attr-defined]
     assert {"/api/v1/cohort/members", "/api/v1/cohort/errors", "/api/v1/cohort/types"} <= routes
     assert "cohort_registered" in svc.readiness.conditions
