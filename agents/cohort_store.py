@@ -149,14 +149,14 @@ class ChangelogStore:
         data = self._data[p]
         data[key] = value
         data.move_to_end(key)
-        sent = await self.topic.send(key=key.encode(), value=orjson.dumps(value), partition=p)
+        sent = await self.service.produce(self.changelog_name, key.encode(), orjson.dumps(value), partition=p)
         return cast("asyncio.Future[Any]", sent)
 
     async def delete(self, p: int, key: str) -> asyncio.Future[Any] | None:
         data = self._data[p]
         if data.pop(key, None) is None:
             return None
-        sent = await self.topic.send(key=key.encode(), value=None, partition=p)
+        sent = await self.service.produce(self.changelog_name, key.encode(), None, partition=p)
         return cast("asyncio.Future[Any]", sent)
 
     # -- recovery ---------------------------------------------------------------------

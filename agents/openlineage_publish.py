@@ -93,8 +93,8 @@ async def send_event(
 ) -> Awaitable[Any]:
     """Hand one accepted event to the producer; returns the future of its acknowledgement
     (so a batch can send every event first and wait for all of them together)."""
-    sent = await service.internal_topic.send(
-        key=accepted.key, value=accepted.raw, headers=origin_headers(origin, user)
+    sent = await service.produce(
+        service.names.openlineage_internal, accepted.key, accepted.raw, headers=origin_headers(origin, user)
     )
     service.metrics.events_out.labels(role="openlineage-internal").inc()
     return sent

@@ -8,7 +8,7 @@ service the same way, so what runs in a test is what runs in production.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,22 @@ class LineageService:
                 config={"max.message.bytes": str(self.settings.max_event_bytes + _FRAME_OVERHEAD)},
             )
         return self._topics[key]
+
+    async def produce(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        *,
+        headers: list[tuple[str, bytes]] | None = None,
+        partition: int | None = None,
+    ) -> Awaitable[Any]:
+        """Hand one record to the app's producer; returns the future of its acknowledgement.
+
+        The hot paths' way to produce: the app's producer directly, without a Faust topic's
+        per-message wrapping. Batch streams flush the producer before they commit.
+        """
+        return await self.app.producer.send(topic, key, value, partition, None, headers)
 
     def add_record_agent(self, source: faust.TopicT, name: str, handle: RecordHandler) -> None:
         """Hand each record of `source` to `handle`, one at a time, in a batch stream named `name`.

@@ -547,11 +547,28 @@ def install(service: LineageService) -> None:
         await host.stop_all()
 
 
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    """A consumed record as the delivery code reads it: the record, its key, value and headers."""
+
+    message: Any
+    key: bytes | None
+    value: bytes | None
+    headers: dict[str, bytes]
+
+
 def _add_connector_agent(service: LineageService, host: ConnectorHost, rc: RunningConnector) -> None:
-    @service.app.agent(service.internal_topic, name=f"connector:{rc.name}")
-    async def connector_agent(stream: Any) -> None:
-        async for event in stream.events():
-            await host.deliver_openlineage(rc, event)
+    """The connector's own batch stream (own consumer group) on the internal topic.
+
+    Its own group: its offsets move with its own handling, so a slow connector holds back
+    no other connector's commits.
+    """
+
+    async def deliver(record: Any, key: bytes | None, value: bytes | None) -> None:
+        headers = {name: data for name, data in record.headers or ()}
+        await host.deliver_openlineage(rc, _Delivery(record, key, value, headers))
+
+    service.add_record_agent(service.internal_topic, f"connector.{rc.name}", deliver)
 
 
 def _add_retry_agent(service: LineageService, host: ConnectorHost, rc: RunningConnector) -> None:
