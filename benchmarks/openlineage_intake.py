@@ -1,0 +1,43 @@
+"""OpenLineage Kafka intake: the real `lineage-integrator worker`, validating and republishing.
+
+~1 KB OpenLineage RunEvents go to the topic named in `LINEAGE_OPENLINEAGE_TOPICS`; the
+worker's intake agent validates each and republishes it on
+`<root>.server.<server>.omis.lineageintegrator.openlineage`, from which the worker's
+connectors (file log store, cataloguer) read it. The harness sees arrivals on the internal
+topic and counts the rate until the worker is idle again, so the connectors' work on each
+event is in the events/s (`output_events_per_s` in the JSON is the intake hop alone).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from benchmarks.harness import NotAvailable, RunContext, ScenarioResult, measure_stream, scenario
+from benchmarks.workers import fleet
+
+
+def require_intake() -> None:
+    """The feature probe: the schema and the agent import, so the worker has the intake."""
+    for module in ("schemas.openlineage", "agents.openlineage_intake"):
+        try:
+            importlib.import_module(module)
+        except Exception as exc:
+            raise NotAvailable(f"{module} does not import ({type(exc).__name__}: {exc})") from None
+
+
+async def run_intake(ctx: RunContext, result: ScenarioResult, replicas: int) -> ScenarioResult:
+    require_intake()
+    workers = await fleet(ctx, replicas)
+    result.extra["worker_start_seconds"] = workers.start_seconds
+    return await measure_stream(
+        ctx,
+        result,
+        children=workers.children,
+        input_topic=workers.openlineage_topic,
+        output_topics=[workers.internal_topic],
+    )
+
+
+@scenario("openlineage_intake", "OpenLineage Kafka intake -> internal topic", order=30)
+async def openlineage_intake(ctx: RunContext, result: ScenarioResult) -> ScenarioResult:
+    return await run_intake(ctx, result, replicas=1)
