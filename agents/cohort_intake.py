@@ -174,6 +174,11 @@ class CohortIntake:
             "types": service.topic(topics.types, partitions=1, declare=True),
             "instances": service.topic(topics.instances, partitions=partitions, declare=True),
         }
+        self.target_names = {
+            "registry": topics.registry,
+            "types": topics.types,
+            "instances": topics.instances,
+        }
 
     def install(self) -> None:
         inbound = list(self.cohort_of)
@@ -237,8 +242,10 @@ class CohortIntake:
             record_headers = list(headers)
             if event_digest is not None:
                 record_headers.append((HEADER_DIGEST, f"{event_digest}:{record.key}".encode()))
-            await self.targets[record.stream].send(
-                key=record.key.encode(), value=record.value, headers=record_headers
+            # The app's producer directly (no Faust per-message wrapping); the batch stream
+            # flushes it before it commits this record's offset.
+            await self.service.produce(
+                self.target_names[record.stream], record.key.encode(), record.value, headers=record_headers
             )
         self.service.metrics.events_out.labels(role="cohort-routed").inc(len(routed))
 
