@@ -19,7 +19,9 @@ Differences from Egeria, each for a reason:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import itertools
 import os
 import re
 import time
@@ -29,6 +31,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from agents.connectors.base import Connector
+from agents.connectors.context import ConnectorContext
 from schemas.openlineage import DatasetEvent, JobEvent, OpenLineageEvent, RunEvent
 
 SUFFIX = ".openlineageevent"
@@ -37,6 +40,7 @@ TMP_DIRECTORY = ".tmp"
 
 _THREAD_WRITE_BYTES = 256 * 1024  # above this, write in a thread so the event loop keeps going
 _STALE_TMP_S = 600.0
+_MAX_KNOWN_DIRS = 10_000  # directories remembered as made (one per job); forgotten past this
 _MAX_PART_BYTES = 200  # file systems allow 255 bytes per name; leave room for the suffix
 _DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?")
 
@@ -80,34 +84,61 @@ def escape_part(text: str) -> str:
 
 def relative_path(event: OpenLineageEvent) -> Path:
     """Where an event is stored, relative to the store's directory."""
+    return Path(_relative_name(event))
+
+
+def _relative_name(event: OpenLineageEvent) -> str:
+    """`relative_path` as text (the per-event path: no Path objects built)."""
     stamp = egeria_timestamp(event.eventTime)
     if isinstance(event, RunEvent):
         kind = event.eventType or "UNKNOWN"
-        folder = Path(escape_part(event.job.namespace), escape_part(event.job.name))
+        folder = os.path.join(escape_part(event.job.namespace), escape_part(event.job.name))
         name = f"{event.run.runId}-{stamp}-{kind}"
     elif isinstance(event, JobEvent):
-        folder = Path(escape_part(event.job.namespace), escape_part(event.job.name))
+        folder = os.path.join(escape_part(event.job.namespace), escape_part(event.job.name))
         name = f"job-{stamp}-JOB"
     else:
         assert isinstance(event, DatasetEvent)
-        folder = Path(escape_part(event.dataset.namespace), escape_part(event.dataset.name))
+        folder = os.path.join(escape_part(event.dataset.namespace), escape_part(event.dataset.name))
         name = f"dataset-{stamp}-DATASET"
-    return folder / (escape_part(name + SUFFIX) if len(name.encode()) > _MAX_PART_BYTES else name + SUFFIX)
+    file_name = escape_part(name + SUFFIX) if len(name.encode()) > _MAX_PART_BYTES else name + SUFFIX
+    return os.path.join(folder, file_name)
 
 
-def write_atomically(directory: Path, relative: Path, data: bytes) -> Path:
-    """Write `data` to `directory/relative` through a temporary file and a rename."""
-    target = directory / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = directory / TMP_DIRECTORY / f"{uuid.uuid4().hex}.tmp"
+_TMP_PREFIX = uuid.uuid4().hex[:12]  # per process: replicas sharing a directory never collide
+_tmp_numbers = itertools.count()
+
+
+def write_atomically(
+    directory: Path | str, relative: Path | str, data: bytes, known_dirs: set[str] | None = None
+) -> Path:
+    """Write `data` to `directory/relative` through a temporary file and a rename.
+
+    `known_dirs`: directories already made by this writer, so an event costs no `mkdir`
+    (one is made again if it disappeared meanwhile).
+    """
+    target = os.path.join(directory, relative)
+    parent = os.path.dirname(target)
+    if known_dirs is None or parent not in known_dirs:
+        os.makedirs(parent, exist_ok=True)
+        if known_dirs is not None:
+            if len(known_dirs) >= _MAX_KNOWN_DIRS:
+                known_dirs.clear()
+            known_dirs.add(parent)
+    tmp = os.path.join(directory, TMP_DIRECTORY, f"{_TMP_PREFIX}-{next(_tmp_numbers)}.tmp")
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except FileNotFoundError:  # the directory was removed since it was made
+            os.makedirs(parent, exist_ok=True)
+            os.replace(tmp, target)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
-    return target
+    return Path(target)
 
 
 class FileLogStoreConnector(Connector[FileLogStoreSettings]):
@@ -117,6 +148,11 @@ class FileLogStoreConnector(Connector[FileLogStoreSettings]):
     description = (
         "Writes each OpenLineage event to <dir>/<namespace>/<job>/<runId>-<time>-<eventType>.openlineageevent"
     )
+
+    def __init__(self, context: ConnectorContext) -> None:
+        super().__init__(context)
+        self._root: str | None = None  # the directory as text, once known (per event: no Path built)
+        self._known_dirs: set[str] = set()
 
     @property
     def directory(self) -> Path:
@@ -130,11 +166,13 @@ class FileLogStoreConnector(Connector[FileLogStoreSettings]):
         self.context.log.info("File log store in %s", self.directory)
 
     async def store(self, event: OpenLineageEvent, raw: bytes) -> None:
-        relative = relative_path(event)
+        relative = _relative_name(event)
+        if self._root is None:
+            self._root = str(self.directory)
         if len(raw) > _THREAD_WRITE_BYTES:
-            await asyncio.to_thread(write_atomically, self.directory, relative, raw)
+            await asyncio.to_thread(write_atomically, self._root, relative, raw, self._known_dirs)
         else:
-            write_atomically(self.directory, relative, raw)
+            write_atomically(self._root, relative, raw, self._known_dirs)
 
 
 def _remove_stale(tmp: Path) -> None:
