@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from app.lineage_input import event_bytes
 from schemas.errors import EventValidationError, FieldError
@@ -81,6 +81,48 @@ def accept_event(event: Any, max_bytes: int | None = None) -> AcceptedEvent:
     return accepted
 
 
+PARSED_CACHE_SIZE = 8192
+"""Events remembered by their bytes (a few fetch batches of the internal topic)."""
+
+
+class ParsedEvents:
+    """Events parsed once per worker, found again by their exact bytes.
+
+    The doors (REST, Kafka intake) validate an event and publish its bytes unchanged; the
+    connector streams of the same worker read those bytes back from the internal topic and
+    need the parsed event again. Keyed by the bytes themselves (parsing is a pure function
+    of them), so a hit is the same event, whoever published it; bounded, oldest out first.
+    """
+
+    def __init__(self, size: int = PARSED_CACHE_SIZE) -> None:
+        self._size = size
+        self._items: dict[bytes, OpenLineageEvent | None] = {}
+
+    def remember(self, raw: bytes, event: OpenLineageEvent | None) -> None:
+        items = self._items
+        items[raw] = event
+        if len(items) > self._size:
+            del items[next(iter(items))]
+
+    def get(self, raw: bytes) -> OpenLineageEvent | None:
+        """The event these bytes hold (parsed now unless remembered); None when not a valid event."""
+        try:
+            return self._items[raw]
+        except KeyError:
+            pass
+        parsed, _ = validate_event(raw)
+        self.remember(raw, parsed)
+        return parsed
+
+
+def parsed_events(service: LineageService) -> ParsedEvents:
+    """The worker's cache of parsed events (shared by the intake doors and the connectors)."""
+    cache = service.extensions.get("parsed_openlineage")
+    if cache is None:
+        cache = service.extensions["parsed_openlineage"] = ParsedEvents()
+    return cast(ParsedEvents, cache)
+
+
 def origin_headers(origin: str, user: str | None = None) -> list[tuple[str, bytes]]:
     headers = [(HEADER_ORIGIN, origin.encode())]
     if user:
@@ -97,6 +139,7 @@ async def send_event(
         service.names.openlineage_internal, accepted.key, accepted.raw, headers=origin_headers(origin, user)
     )
     service.metrics.events_out.labels(role="openlineage-internal").inc()
+    parsed_events(service).remember(accepted.raw, accepted.event)
     return sent
 
 
@@ -115,6 +158,31 @@ async def publish(
     sent = await send_event(service, accepted, origin=origin, user=user)
     if wait:
         await wait_stored(sent)
+
+
+async def wait_all_stored(sent: list[Any]) -> list[PublishFailed | None]:
+    """Wait once for many sends' futures (a REST batch): for each, None when stored, else why not.
+
+    One wait for the whole batch instead of a timeout and a shield per event; the futures are
+    never cancelled (the records may still arrive; connectors are idempotent).
+    """
+    futures = [asyncio.ensure_future(f) for f in sent]
+    if not futures:
+        return []
+    _, pending = await asyncio.wait(futures, timeout=PUBLISH_TIMEOUT_S)
+    results: list[PublishFailed | None] = []
+    for future in futures:
+        if future in pending:
+            results.append(
+                PublishFailed(f"the broker did not acknowledge the event within {PUBLISH_TIMEOUT_S:.0f}s")
+            )
+        elif future.cancelled():
+            results.append(PublishFailed("the broker refused the event: cancelled"))
+        elif (exc := future.exception()) is not None:
+            results.append(PublishFailed(f"the broker refused the event: {type(exc).__name__}: {exc}"))
+        else:
+            results.append(None)
+    return results
 
 
 async def wait_stored(sent: Any) -> None:

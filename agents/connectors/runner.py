@@ -36,7 +36,6 @@ import functools
 import inspect
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -62,7 +61,7 @@ from agents.connectors.registry import (
 )
 from agents.dead_letters import SourceRecord, send_dead_letter
 from agents.openlineage_intake import install_intake_agent
-from agents.openlineage_publish import HEADER_ORIGIN
+from agents.openlineage_publish import HEADER_ORIGIN, parsed_events
 from schemas.asset_manager import AssetManagerOutTopicEvent
 from schemas.openlineage import OpenLineageEvent, validate_event
 
@@ -78,7 +77,6 @@ _RETRY_IDLE_S = 1.0
 """How long the retry agent must have been idle before the main path tries directly again."""
 _START_BACKOFF_MAX_S = 60.0
 _LOG_EVERY_S = 10.0
-_PARSED_CACHE_SIZE = 4096
 
 
 def retry_topic_name(service: LineageService, instance: str) -> str:
@@ -198,24 +196,6 @@ async def _call(listener: Callable[..., Any], *args: Any) -> None:
         await result
 
 
-class _ParsedCache:
-    """Each event on the internal topic parsed once for all connector agents (they share it)."""
-
-    def __init__(self, size: int = _PARSED_CACHE_SIZE) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[str, int, int], OpenLineageEvent | None] = OrderedDict()
-
-    def get(self, message: Any, raw: bytes) -> OpenLineageEvent | None:
-        key = (message.topic, message.partition, message.offset)
-        if key in self._items:
-            return self._items[key]
-        parsed, _ = validate_event(raw)
-        self._items[key] = parsed
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-        return parsed
-
-
 class ConnectorHost:
     """The connector instances of one worker, their lifecycle and their delivery rules."""
 
@@ -224,7 +204,7 @@ class ConnectorHost:
         self.registry = registry
         self.connectors: list[RunningConnector] = [self._build(c, r) for c, r in registry.configured]
         self.all_started = asyncio.Event()
-        self._parsed = _ParsedCache()
+        self._parsed = parsed_events(service)  # each event parsed once for all connector streams
 
     # ------------------------------------------------------------------ building
 
@@ -344,7 +324,7 @@ class ConnectorHost:
             return  # its own event: "publish to all other connectors"
         await self.all_started.wait()
         raw: bytes = event.value or b""
-        parsed = self._parsed.get(event.message, raw)
+        parsed = self._parsed.get(raw)
         if parsed is None:
             await self._dead_letter(rc, event, "the internal topic holds a record that is not a valid event")
             return
