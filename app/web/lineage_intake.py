@@ -18,7 +18,6 @@ request and shape the answer; validation, keying and publishing are
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -31,7 +30,7 @@ from agents.openlineage_publish import (
     check_event,
     publish,
     send_event,
-    wait_stored,
+    wait_all_stored,
 )
 from app.lineage_input import json_bytes
 from app.web import router
@@ -181,9 +180,9 @@ class LineageIntakeViews:
                 pending[index] = await send_event(self.service, event, origin="rest", user=user)
             except Exception as exc:
                 failed[index] = ([FieldError("$", f"could not be stored: {exc}")], True)
-        results = await asyncio.gather(*(wait_stored(f) for f in pending.values()), return_exceptions=True)
+        results = await wait_all_stored(list(pending.values()))
         for index, result in zip(pending, results, strict=True):
-            if isinstance(result, BaseException):
+            if result is not None:
                 failed[index] = ([FieldError("$", f"could not be stored: {result}")], True)
 
 
