@@ -11,7 +11,9 @@ commit per batch.
 
 Guarantees, the same as the agents had:
 - commit after handling: a batch's offsets are committed only after every record was
-  handled and everything the handlers produced was acknowledged by the broker (flush);
+  handled, everything the handlers produced was acknowledged by the broker (flush), and
+  `before_commit` finished what the handlers left in progress (a connector's buffered
+  writes, in the spirit of Kafka Connect's `SinkTask.flush` before a commit);
 - order per key: one loop, records handed over one at a time in partition order;
 - replicas share the work: the consumer group is `<server>.<stream name>`;
 - rebalance: partitions are revoked only between batches (the listener waits for the
@@ -42,6 +44,10 @@ log = logging.getLogger(__name__)
 RecordHandler = Callable[[Any, bytes | None, bytes | None], Awaitable[None]]
 """Handles one consumed record: (record with topic/partition/offset/headers, key, value)."""
 
+BeforeCommit = Callable[[], Awaitable[None]]
+"""Finishes what the handlers of a batch left in progress (a connector's buffered writes);
+raising fails the batch, which is then handled again."""
+
 _RETRY_PAUSE_S = 1.0
 _RETRY_PAUSE_MAX_S = 30.0
 
@@ -66,13 +72,20 @@ class BatchStream(Service):
     """Consume `topics` in batches, hand each record to `handle`, flush, then commit."""
 
     def __init__(
-        self, service: LineageService, source: faust.TopicT, name: str, handle: RecordHandler, **kwargs: Any
+        self,
+        service: LineageService,
+        source: faust.TopicT,
+        name: str,
+        handle: RecordHandler,
+        before_commit: BeforeCommit | None = None,
+        **kwargs: Any,
     ) -> None:
         self.lineage = service
         self.source = source
         self.topics = sorted(source.topics)
         self.stream_name = name
         self.handle = handle
+        self.before_commit = before_commit
         self.batch_lock = asyncio.Lock()
         self.assignment: set[TopicPartition] = set()
         self.consumer: AIOKafkaConsumer | None = None
@@ -151,8 +164,10 @@ class BatchStream(Service):
         for records in batch.values():
             for record in records:
                 await handle(record, record.key, record.value)
-        # Whatever the handlers produced is on the broker before the offsets move on.
+        # Whatever the handlers produced or left in progress is done before the offsets move on.
         await self.lineage.app.producer.flush()
+        if self.before_commit is not None:
+            await self.before_commit()
 
     def _rewind(self, batch: dict[TopicPartition, list[Any]]) -> None:
         assert self.consumer is not None

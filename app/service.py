@@ -14,7 +14,7 @@ from typing import Any
 
 import faust
 
-from app.batch_stream import BatchStream, RecordHandler
+from app.batch_stream import BatchStream, BeforeCommit, RecordHandler
 from app.metrics import Metrics
 from app.readiness import Readiness
 from app.settings import Settings
@@ -83,14 +83,21 @@ class LineageService:
         """
         return await self.app.producer.send(topic, key, value, partition, None, headers)
 
-    def add_record_agent(self, source: faust.TopicT, name: str, handle: RecordHandler) -> None:
+    def add_record_agent(
+        self,
+        source: faust.TopicT,
+        name: str,
+        handle: RecordHandler,
+        before_commit: BeforeCommit | None = None,
+    ) -> None:
         """Hand each record of `source` to `handle`, one at a time, in a batch stream named `name`.
 
         A `BatchStream` (app/batch_stream.py), not a Faust agent: the same guarantees
         (commit after handling, order per key, replicas share partitions) without Faust's
         per-record cost. The topic is still declared through Faust, so it is created.
+        `before_commit` runs after each batch, before its offsets are committed.
         """
-        stream = BatchStream(self, source, name, handle)
+        stream = BatchStream(self, source, name, handle, before_commit)
         self.streams.append(stream)
         # Faust starts registered services (instances too) once the app has started.
         self.app.service(stream)  # type: ignore[arg-type]

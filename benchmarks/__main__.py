@@ -71,6 +71,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=harness.RESULTS_DIR / "latest.json")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, data)")
     parser.add_argument(
+        "--work-under",
+        type=Path,
+        help="make the work directory (logs, the workers' data: the file log store) under DIR, "
+        "e.g. /dev/shm to keep the disk out of the figures (default: the system's temp directory)",
+    )
+    parser.add_argument(
         "--bracket",
         choices=["auto", "yes", "no"],
         default="auto",
@@ -87,7 +93,7 @@ async def run(args: argparse.Namespace) -> int:
             print(f"{s.name:<28} {s.group:<11} {s.title}")
         return 0
     chosen = select(scenarios, args.group, args.only)
-    workdir = Path(tempfile.mkdtemp(prefix="lineage-bench-"))
+    workdir = Path(tempfile.mkdtemp(prefix="lineage-bench-", dir=args.work_under))
     config = harness.BenchConfig.for_mode(
         args.quick,
         target_seconds=args.seconds,

@@ -70,7 +70,10 @@ class WorkerFleet:
 
     @property
     def watched_topics(self) -> list[str]:
-        return [self.openlineage_topic, self.cohort_instances_topic]
+        """Topics whose partitions every replica must hold before a measurement: the inputs
+        and the internal topic (the file log store's own consumer group), so no group is
+        still rebalancing (a stall of seconds on the embedded broker) while it is measured."""
+        return [self.openlineage_topic, self.cohort_instances_topic, self.internal_topic]
 
     async def stop(self) -> None:
         for child in self.children:

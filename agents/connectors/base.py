@@ -121,6 +121,15 @@ class Connector(Generic[S]):
         """Catch up with the third party (Egeria's refresh): after start, then every
         `refresh_interval_s` when that is set for the connector."""
 
+    async def flush(self) -> None:
+        """Finish whatever the listeners left in progress; called before the offsets of the
+        events they were given are committed (Kafka Connect's `SinkTask.flush`).
+
+        A listener may hand its work to a background writer and return at once; `flush`
+        then waits for that work. Raising here means the events since the last flush were
+        not all handled: they are all delivered again (listeners are idempotent).
+        """
+
     async def stop(self) -> None:
         """Release what `start` opened. Called when the worker stops."""
 

@@ -350,6 +350,12 @@ class ConnectorHost:
         else:
             await self._divert(rc, event)
 
+    async def flush(self, rc: RunningConnector) -> None:
+        """What the connector left in progress is done before its stream commits (raises: the
+        batch is delivered again)."""
+        if rc.status is ConnectorStatus.RUNNING:
+            await rc.connector.flush()
+
     async def deliver_retry(self, rc: RunningConnector, event: Any) -> None:
         """Retry one event from the connector's retry topic until it is delivered (or given up)."""
         await self.all_started.wait()
@@ -365,6 +371,7 @@ class ConnectorHost:
                 rc.retry_active_at = time.monotonic()
                 try:
                     await rc.handle_openlineage(parsed, raw)
+                    await self.flush(rc)  # one event per commit here: its work done first
                 except asyncio.CancelledError:
                     raise
                 except PermanentConnectorError as exc:
@@ -548,7 +555,12 @@ def _add_connector_agent(service: LineageService, host: ConnectorHost, rc: Runni
         headers = {name: data for name, data in record.headers or ()}
         await host.deliver_openlineage(rc, _Delivery(record, key, value, headers))
 
-    service.add_record_agent(service.internal_topic, f"connector.{rc.name}", deliver)
+    service.add_record_agent(
+        service.internal_topic,
+        f"connector.{rc.name}",
+        deliver,
+        before_commit=functools.partial(host.flush, rc),
+    )
 
 
 def _add_retry_agent(service: LineageService, host: ConnectorHost, rc: RunningConnector) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,15 +105,47 @@ def test_a_redelivered_event_rewrites_its_own_file(tmp_path: Path) -> None:
     assert FileLogStoreConnector.consumes_openlineage
 
 
-def test_large_events_are_written_off_the_event_loop(tmp_path: Path) -> None:
+def _store_in(tmp_path: Path) -> Any:
     from types import SimpleNamespace
 
     from agents.connectors.file_log_store import FileLogStoreConnector, FileLogStoreSettings
 
     context = SimpleNamespace(settings=FileLogStoreSettings(directory=tmp_path))
-    store = FileLogStoreConnector(context)  # type: ignore[arg-type]
     (tmp_path / TMP_DIRECTORY).mkdir()
-    raw = encoded(run_event("j", "START", namespace="ns", run_id=RUN_ID, padding="x" * 400_000))
-    asyncio.run(store.store(parse_event(raw), raw))
-    [stored] = tmp_path.rglob(f"*{SUFFIX}")
-    assert stored.read_bytes() == raw
+    return FileLogStoreConnector(context)  # type: ignore[arg-type]
+
+
+def test_events_are_on_disk_once_flush_returns(tmp_path: Path) -> None:
+    store = _store_in(tmp_path)
+    events = [
+        encoded(
+            run_event(f"j{i % 3}", "START", namespace="ns", run_id=f"{i:08d}-0000-4000-8000-000000000000")
+        )
+        for i in range(150)
+    ]
+    events.append(encoded(run_event("big", "START", namespace="ns", run_id=RUN_ID, padding="x" * 400_000)))
+
+    async def deliver_then_flush() -> None:
+        for raw in events:
+            await store.store(parse_event(raw), raw)
+        await store.flush()
+
+    asyncio.run(deliver_then_flush())
+    stored = {path.read_bytes() for path in tmp_path.rglob(f"*{SUFFIX}")}
+    assert stored == set(events)
+    asyncio.run(store.stop())
+
+
+def test_a_write_that_fails_fails_the_flush(tmp_path: Path) -> None:
+    store = _store_in(tmp_path)
+    raw = encoded(run_event("j", "START", namespace="ns", run_id=RUN_ID))
+    (tmp_path / "ns").write_text("a file where the job directory should be")
+
+    async def deliver_then_flush() -> None:
+        await store.store(parse_event(raw), raw)
+        await store.flush()
+
+    with pytest.raises(OSError):
+        asyncio.run(deliver_then_flush())
+    asyncio.run(store.flush())  # the error was reported once; nothing is left pending
+    asyncio.run(store.stop())
