@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agents import cohort_ignored
 from agents.cohort_publisher import is_local, local_originator, send_event
 from agents.cohort_topics import CohortInternalTopics
 from agents.dead_letters import SourceRecord, send_dead_letter
+from agents.parsed_cache import ParsedCache, worker_cache
 from app.settings import CohortTopicStructure
 from schemas.errors import FieldError
 from schemas.omrs import (
@@ -40,10 +41,12 @@ from schemas.omrs import (
     OMRSEventErrorCode,
     OMRSEventV1,
     OMRSInstanceEventType,
+    check_event_semantics,
     dump_omrs_event,
     event_type_of,
     instance_error_event,
     instance_guid,
+    parse_omrs_event,
     registry_error_event,
     sender_collection_id,
     typedef_error_event,
@@ -68,11 +71,22 @@ _ERROR_TYPES = frozenset({"REGISTRATION_ERROR_EVENT", "TYPEDEF_ERROR_EVENT", "IN
 
 @dataclass(frozen=True, slots=True)
 class Routed:
-    """One record for a stage-two topic: which stream, its key and its value."""
+    """One record for a stage-two topic: which stream, its key and its value.
+
+    `event` is what `value` parses to, so the intake can hand the stage of the same worker
+    the parsed event instead of having it parse the bytes again (not part of equality).
+    """
 
     stream: str  # "registry" | "types" | "instances"
     key: str
     value: bytes
+    event: OMRSEventV1 | None = field(default=None, compare=False, repr=False)
+
+
+def parsed_omrs_events(service: LineageService) -> ParsedCache[OMRSEventV1]:
+    """The worker's OMRS events by their bytes: the intake remembers what it routes, the
+    stages and the lineage graph of the same worker take it from here instead of parsing."""
+    return worker_cache(service, "omrs", parse_omrs_event)
 
 
 def digest(cohort: str, event: OMRSEventV1) -> str:
@@ -85,9 +99,9 @@ def route(event: OMRSEventV1, raw: bytes) -> list[Routed]:
     category = event.event_category
     sender = sender_collection_id(event) or event.originator.server_name or "unknown"
     if category is OMRSEventCategory.REGISTRY:
-        return [Routed("registry", sender, raw)]
+        return [Routed("registry", sender, raw, event)]
     if category is OMRSEventCategory.TYPEDEF:
-        return [Routed("types", sender, raw)]
+        return [Routed("types", sender, raw, event)]
     if category is not OMRSEventCategory.INSTANCE:
         return []
     section = event.instance_event_section
@@ -100,13 +114,14 @@ def route(event: OMRSEventV1, raw: bytes) -> list[Routed]:
         original = section.original_entity or section.original_relationship
         old_guid = section.original_instance_guid or (original.guid if original else None)
         return [
-            Routed("instances", guid, raw) for guid in dict.fromkeys(g for g in (old_guid, new_guid) if g)
+            Routed("instances", guid, raw, event)
+            for guid in dict.fromkeys(g for g in (old_guid, new_guid) if g)
         ]
     if kind is _I.INSTANCE_ERROR_EVENT:
         error = event.error_section
         target = (error.target_instance_guid if error else None) or section.instance_guid or sender
-        return [Routed("instances", target, raw)]
-    return [Routed("instances", instance_guid(event) or sender, raw)]
+        return [Routed("instances", target, raw, event)]
+    return [Routed("instances", instance_guid(event) or sender, raw, event)]
 
 
 def _split_batch(event: OMRSEventV1) -> list[Routed]:
@@ -114,19 +129,14 @@ def _split_batch(event: OMRSEventV1) -> list[Routed]:
     section = event.instance_event_section
     assert section is not None
     batch = section.instance_batch or InstanceGraph()
+    graphs = [(e.guid, InstanceGraph(entities=[e])) for e in batch.entities or []]
+    graphs += [(r.guid, InstanceGraph(relationships=[r])) for r in batch.relationships or []]
     routed = []
-    for entity in batch.entities or []:
-        one = InstanceGraph(entities=[entity])
+    for guid, one in graphs:
         piece = event.model_copy(
             update={"instance_event_section": section.model_copy(update={"instance_batch": one})}
         )
-        routed.append(Routed("instances", entity.guid or "", dump_omrs_event(piece)))
-    for relationship in batch.relationships or []:
-        one = InstanceGraph(relationships=[relationship])
-        piece = event.model_copy(
-            update={"instance_event_section": section.model_copy(update={"instance_batch": one})}
-        )
-        routed.append(Routed("instances", relationship.guid or "", dump_omrs_event(piece)))
+        routed.append(Routed("instances", guid or "", dump_omrs_event(piece), piece))
     return [r for r in routed if r.key]
 
 
@@ -179,6 +189,7 @@ class CohortIntake:
             "types": topics.types,
             "instances": topics.instances,
         }
+        self.parsed = parsed_omrs_events(service)
 
     def install(self) -> None:
         inbound = list(self.cohort_of)
@@ -193,7 +204,7 @@ class CohortIntake:
         source = SourceRecord.of(message)
         cohort = self.cohort_of.get(source.topic, "")
         try:
-            event, errors = validate_omrs_event(value if value is not None else b"")
+            event, errors = self._validate(value if value is not None else b"")
             if event is None or errors:
                 await self._reject(source, cohort, key, value, event, errors)
                 return
@@ -203,6 +214,14 @@ class CohortIntake:
             await send_dead_letter(
                 service, stream=STREAM, source=source, key=key, value=value, reason=f"intake failed: {exc!r}"
             )
+
+    def _validate(self, raw: bytes) -> tuple[OMRSEventV1 | None, list[FieldError]]:
+        """`validate_omrs_event`, without the parse when this worker already parsed these bytes
+        (the same event on a second cohort topic, or read first by the lineage graph)."""
+        known = self.parsed.find(raw)
+        if known is not None:
+            return known, check_event_semantics(known)
+        return validate_omrs_event(raw)
 
     async def _reject(
         self,
@@ -239,6 +258,8 @@ class CohortIntake:
         ]
         event_digest = digest(cohort, event) if self.dedup else None
         for record in routed:
+            if record.event is not None:  # the stage of this worker takes it instead of parsing
+                self.parsed.remember(record.value, record.event)
             record_headers = list(headers)
             if event_digest is not None:
                 record_headers.append((HEADER_DIGEST, f"{event_digest}:{record.key}".encode()))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from agents import cohort_ignored
 from agents.cohort_dedup import SeenEvents
 from agents.cohort_errors import ErrorLog, aimed_at_us
-from agents.cohort_intake import HEADER_COHORT, HEADER_DIGEST, header, source_of
+from agents.cohort_intake import HEADER_COHORT, HEADER_DIGEST, header, parsed_omrs_events, source_of
 from agents.cohort_store import ChangelogStore
 from agents.dead_letters import send_dead_letter
 from schemas.omrs import OMRSEventV1, parse_omrs_event
@@ -57,6 +57,7 @@ class CohortStage:
         self.store = store
         self.errors = errors
         self.seen = seen
+        self.parsed = parsed_omrs_events(service)
         self.log = logging.getLogger(type(self).__module__)
 
     def install(self) -> None:
@@ -90,12 +91,22 @@ class CohortStage:
         cohort = header(message, HEADER_COHORT) or ""
         event_digest = header(message, HEADER_DIGEST)
         if self.seen is not None and event_digest and await self.seen.seen(partition, event_digest):
+            self.parsed.take(value or b"")  # not needed: let it go now rather than age out
             self.ignore("duplicate", "seen on the other cohort topic")
             return
-        event = parse_omrs_event(value or b"")
+        event = self.parse(value or b"")
         await self.on_event(partition, cohort, key, event, event_digest, data)
         if self.seen is not None and event_digest:
             await self.seen.mark(partition, event_digest)
+
+    def parse(self, raw: bytes) -> OMRSEventV1:
+        """The event the intake of this worker parsed and routed as these bytes, else parsed now.
+
+        Taken out of the cache (the stage is the last reader of what the intake routed), and
+        not remembered on a miss: nobody else in this worker reads the stage's topic.
+        """
+        event = self.parsed.take(raw)
+        return parse_omrs_event(raw) if event is None else event
 
     async def on_event(
         self,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiokafka import TopicPartition
 
+from agents.cohort_intake import parsed_omrs_events
 from agents.cohort_store import new_consumer
 from agents.lineage_model import LineageGraph
 from schemas.errors import EventValidationError
@@ -54,6 +55,7 @@ class LineageGraphService:
         self.caught_up = asyncio.Event()
         self.records = 0
         self.unreadable = 0
+        self.parsed = parsed_omrs_events(service)
 
     def install(self) -> None:
         self.service.app.task(self._run)
@@ -86,9 +88,10 @@ class LineageGraphService:
             graph = LineageGraph()
             while True:
                 batches = await consumer.getmany(*tps, timeout_ms=_POLL_MS, max_records=5000)
+                live = graph is self.graph and self.caught_up.is_set()
                 for records in batches.values():
                     for record in records:
-                        self._apply(graph, record.value)
+                        self._apply(graph, record.value, live)
                 behind = graph is not self.graph or not self.caught_up.is_set()
                 if behind and await self._at_high_watermark(consumer, tps):
                     # A restarted tail swaps its graph in only once it is complete again.
@@ -100,15 +103,25 @@ class LineageGraphService:
             with contextlib.suppress(Exception):
                 await consumer.stop()
 
-    def _apply(self, graph: LineageGraph, value: bytes | None) -> None:
+    def _apply(self, graph: LineageGraph, value: bytes | None, live: bool = False) -> None:
+        """Fold one record in, parsed once per worker: the cohort intake reads the same bytes.
+
+        Whichever of the two reads a record first parses it; a `live` tail (caught up, so
+        reading what the intake is about to read) remembers its parse for the intake, a
+        replay from the beginning does not (it would only push out what the stages need).
+        """
         self.records += 1
         if not value:
             return
-        try:
-            event = parse_omrs_event(value)
-        except EventValidationError:
-            self.unreadable += 1
-            return
+        event = self.parsed.find(value)
+        if event is None:
+            try:
+                event = parse_omrs_event(value)
+            except EventValidationError:
+                self.unreadable += 1
+                return
+            if live:
+                self.parsed.remember(value, event)
         graph.apply(event)
 
     async def _partitions(self, consumer: Any) -> list[TopicPartition]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from agents.catalogue.mapping import FIELD_KEY, NAME_KEY, NS_KEY, parse_symlink_key
@@ -108,16 +109,17 @@ def _plain_value(value: Any) -> Any:
     return None
 
 
-def _type_info(t: InstanceType | None) -> tuple[str, frozenset[str]]:
+def _type_info(t: InstanceType | None) -> tuple[str, str]:
+    """The type name of an instance and the kind of node it makes."""
     if t is None:
-        return "", frozenset()
+        return "", DATASET
     name = t.type_def_name or ""
-    supers = {s.name for s in t.type_def_super_types or [] if s.name}
-    supers.update(list(open_metadata_types.ancestry(name))[1:])
-    return name, frozenset(supers)
+    return name, _kind(name, tuple([s.name for s in t.type_def_super_types or [] if s.name]))
 
 
-def _kind(type_name: str, supers: frozenset[str]) -> str:
+@lru_cache(maxsize=1024)
+def _kind(type_name: str, supers: tuple[str, ...]) -> str:
+    """Once per (type, super types): every instance of a type asks the same three questions."""
     if open_metadata_types.is_kind_of(type_name, supers, _PROCESS):
         return JOB
     if open_metadata_types.is_kind_of(type_name, supers, _ATTRIBUTE):
@@ -246,7 +248,7 @@ class LineageGraph:
         version = bean.version or 0
         if held is not None and not held.proxy and (proxy or version < held.version):
             return
-        type_name, supers = _type_info(bean.type)
+        type_name, kind = _type_info(bean.type)
         props = plain(bean.unique_properties if isinstance(bean, EntityProxy) else bean.properties)
         if held is not None and proxy and held.proxy:
             props = {**held.props, **props}
@@ -254,7 +256,7 @@ class LineageGraph:
         self.elements[guid] = Element(
             guid=guid,
             type_name=type_name,
-            kind=_kind(type_name, supers),
+            kind=kind,
             props=props,
             home=bean.metadata_collection_id,
             home_name=bean.metadata_collection_name,

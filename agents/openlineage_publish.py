@@ -21,8 +21,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
+from agents.parsed_cache import ParsedCache, worker_cache
 from app.lineage_input import event_bytes
 from schemas.errors import EventValidationError, FieldError
 from schemas.openlineage import OpenLineageEvent, kafka_key, validate_event
@@ -81,46 +82,19 @@ def accept_event(event: Any, max_bytes: int | None = None) -> AcceptedEvent:
     return accepted
 
 
-PARSED_CACHE_SIZE = 4096
-"""Events remembered by their bytes (two fetch batches; a parsed ~1 KB event holds ~8 KB)."""
+def _parse_or_none(raw: bytes) -> OpenLineageEvent | None:
+    """The event these bytes hold; None when they are not a valid event."""
+    return validate_event(raw)[0]
 
 
-class ParsedEvents:
-    """Events parsed once per worker, found again by their exact bytes.
+def parsed_events(service: LineageService) -> ParsedCache[OpenLineageEvent | None]:
+    """The worker's cache of parsed events (shared by the intake doors and the connectors).
 
-    The doors (REST, Kafka intake) validate an event and publish its bytes unchanged; the
-    connector streams of the same worker read those bytes back from the internal topic and
-    need the parsed event again. Keyed by the bytes themselves (parsing is a pure function
-    of them), so a hit is the same event, whoever published it; bounded, oldest out first.
+    The doors validate an event and publish its bytes unchanged; the connector streams of the
+    same worker read those bytes back from the internal topic and take the parsed event from
+    here (`get` parses on a miss; None when the bytes are not a valid event).
     """
-
-    def __init__(self, size: int = PARSED_CACHE_SIZE) -> None:
-        self._size = size
-        self._items: dict[bytes, OpenLineageEvent | None] = {}
-
-    def remember(self, raw: bytes, event: OpenLineageEvent | None) -> None:
-        items = self._items
-        items[raw] = event
-        if len(items) > self._size:
-            del items[next(iter(items))]
-
-    def get(self, raw: bytes) -> OpenLineageEvent | None:
-        """The event these bytes hold (parsed now unless remembered); None when not a valid event."""
-        try:
-            return self._items[raw]
-        except KeyError:
-            pass
-        parsed, _ = validate_event(raw)
-        self.remember(raw, parsed)
-        return parsed
-
-
-def parsed_events(service: LineageService) -> ParsedEvents:
-    """The worker's cache of parsed events (shared by the intake doors and the connectors)."""
-    cache = service.extensions.get("parsed_openlineage")
-    if cache is None:
-        cache = service.extensions["parsed_openlineage"] = ParsedEvents()
-    return cast(ParsedEvents, cache)
+    return worker_cache(service, "openlineage", _parse_or_none)
 
 
 def origin_headers(origin: str, user: str | None = None) -> list[tuple[str, bytes]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from schemas.omrs_enums import AttributeTypeDefCategory, TypeDefCategory, TypeDefStatus
 from schemas.omrs_instances import InstanceType
@@ -247,13 +248,20 @@ def attribute_type_with_guid(guid: str | None) -> KnownAttributeType | None:
 
 def ancestry(name: str) -> Iterator[str]:
     """The type itself, then its super types up to the root (only as far as the catalogue knows)."""
+    return iter(ancestors(name))
+
+
+@lru_cache(maxsize=1024)
+def ancestors(name: str) -> tuple[str, ...]:
+    """`ancestry` as a tuple, worked out once per name: the catalogue never changes, and every
+    instance event of the cohort paths asks (bounded: members may send any type name)."""
+    chain: list[str] = []
     current: str | None = name
-    seen: set[str] = set()
-    while current and current not in seen:
-        seen.add(current)
-        yield current
+    while current and current not in chain:
+        chain.append(current)
         known = _BY_NAME.get(current)
         current = known.super_type if known else None
+    return tuple(chain)
 
 
 def is_kind_of(type_name: str, super_type_names: Iterable[str], wanted: frozenset[str]) -> bool:
@@ -264,7 +272,13 @@ def is_kind_of(type_name: str, super_type_names: Iterable[str], wanted: frozense
     """
     if type_name in wanted:
         return True
+    return _is_kind_of(type_name, tuple(super_type_names), wanted)
+
+
+@lru_cache(maxsize=4096)
+def _is_kind_of(type_name: str, super_type_names: tuple[str, ...], wanted: frozenset[str]) -> bool:
+    """`is_kind_of` once per (type, super types, wanted): instances of one type repeat them all."""
     names = set(super_type_names)
     for name in [type_name, *names]:
-        names.update(ancestry(name))
+        names.update(ancestors(name))
     return not names.isdisjoint(wanted)

@@ -7,6 +7,8 @@ from schemas.open_metadata_types import (
     ATTRIBUTE_TYPES,
     LINEAGE_TYPE_NAMES,
     TYPES,
+    _is_kind_of,
+    ancestors,
     ancestry,
     is_kind_of,
     type_named,
@@ -91,6 +93,18 @@ def test_kept_types_include_subtypes_with_or_without_super_types_on_the_instance
     assert is_kind_of("SomeVendorTable", ["DataSet", "Asset"], wanted)
     assert not is_kind_of("GlossaryTerm", ["Referenceable"], wanted)
     assert not is_kind_of("Ownership", [], wanted)
+
+
+def test_hierarchy_answers_are_worked_out_once_and_stay_the_same() -> None:
+    wanted = frozenset(LINEAGE_TYPE_NAMES)
+    assert ancestors("CSVFile") == tuple(ancestry("CSVFile"))
+    assert ancestors("CSVFile") is ancestors("CSVFile")
+    assert ancestors("NotACatalogueType") == ("NotACatalogueType",) and ancestors("") == ()
+    before = _is_kind_of.cache_info().hits
+    for supers in (["DataSet", "Asset"], ("DataSet", "Asset"), ["DataSet", "Asset"]):
+        assert is_kind_of("SomeVendorTable", supers, wanted)
+    assert _is_kind_of.cache_info().hits >= before + 2
+    assert not is_kind_of("SomeVendorTable", ["DataSet", "Asset"], frozenset({"Process"}))
 
 
 def test_summaries_carry_what_error_events_need() -> None:

@@ -1,0 +1,88 @@
+"""Events parsed once per worker, found again by their exact bytes.
+
+Parsing an event (pydantic `model_validate_json`) is the largest single cost of the hot
+paths, and one worker often holds the same bytes several times: a door (REST, the Kafka
+intake, the cohort intake) validates an event and publishes it unchanged to an internal
+topic, and an agent of the same worker reads those bytes back and needs the parsed event
+again (the connector streams, the cohort stages, the lineage graph). `ParsedCache` lets
+the first reader's parse serve the others.
+
+Why the bytes are the key: parsing is a pure function of them, so a hit is the event
+those bytes hold, whoever put it there, and there is nothing to invalidate. A miss only
+costs the parse the caller would have done anyway, so the cache is bounded (oldest out
+first: insertion order of a dict) and never needs to be right, only often.
+
+Why a reader that is the last one `take`s its entry instead of leaving it to age out: a
+parsed event is some 50-70 objects the garbage collector tracks, and each one that lives
+long enough to reach the oldest generation costs more collector time than a parse. The
+sooner an entry goes, the fewer do.
+
+Parsed models are shared between readers: whoever takes one from the cache must not
+mutate it (`model_copy` gives a changed copy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+if TYPE_CHECKING:
+    from app.service import LineageService
+
+T = TypeVar("T")
+
+_MISSING: Any = object()
+
+DEFAULT_SIZE = 4096
+"""Entries per cache: the events in flight between the first reader and the last one when a
+worker drains a backlog (fetches of 2000-5000 records); a parsed 1-3 KB event holds 8-20 KB."""
+
+
+class ParsedCache(Generic[T]):
+    """A bounded map from the exact bytes of an event to what `parse` makes of them."""
+
+    __slots__ = ("_items", "_parse", "_size")
+
+    def __init__(self, parse: Callable[[bytes], T], size: int = DEFAULT_SIZE) -> None:
+        self._parse = parse
+        self._size = size
+        self._items: dict[bytes, T] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def remember(self, raw: bytes, parsed: T) -> None:
+        """Keep what these bytes parse to (the oldest entry goes when the cache is full)."""
+        items = self._items
+        items[raw] = parsed
+        if len(items) > self._size:
+            del items[next(iter(items))]
+
+    def find(self, raw: bytes) -> T | None:
+        """What these bytes parse to if remembered, else None (nothing is parsed)."""
+        return self._items.get(raw)
+
+    def take(self, raw: bytes) -> T | None:
+        """`find`, and forget the entry: for the last reader of these bytes."""
+        return self._items.pop(raw, None)
+
+    def get(self, raw: bytes) -> T:
+        """What these bytes parse to: remembered, or parsed now and remembered.
+
+        An exception from `parse` propagates and nothing is remembered.
+        """
+        found = self._items.get(raw, _MISSING)
+        if found is not _MISSING:
+            return cast(T, found)
+        parsed = self._parse(raw)
+        self.remember(raw, parsed)
+        return parsed
+
+
+def worker_cache(service: LineageService, name: str, parse: Callable[[bytes], T]) -> ParsedCache[T]:
+    """The worker's cache called `name` (made on first use): one per worker, shared by its agents."""
+    key = f"parsed_cache:{name}"
+    cache: Any = service.extensions.get(key)
+    if cache is None:
+        cache = service.extensions[key] = ParsedCache(parse)
+    return cast(ParsedCache[T], cache)
