@@ -147,45 +147,54 @@ def write_atomically(
     return target
 
 
-class FileWriter:
-    """Writes files under one directory on a background thread, in chunks, in the order given.
+class _Lane:
+    """One writer thread and the chunk of files it is given next."""
 
-    Why a thread: the system calls of a file per event (create, write, rename, directory
+    def __init__(self, name: str) -> None:
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self.known_dirs: set[str] = set()  # touched by this lane's thread only
+        self.chunk: list[tuple[str, bytes]] = []
+        self.chunk_bytes = 0
+
+
+class FileWriter:
+    """Writes files under one directory on background threads, in chunks.
+
+    Why threads: the system calls of a file per event (create, write, rename, directory
     updates) release the GIL, so the event loop goes on handling the next events while the
-    files of the previous ones are written. One thread, so a file written twice ends with
-    the content written last. `flush()` waits until everything handed over so far is on
-    disk, and raises the first error (the caller then delivers those events again).
+    files of the previous ones are written, and `lanes` threads write to different job
+    directories at once. A directory always goes to the same lane, written in the order
+    given, so a file written twice ends with the content written last. `flush()` waits
+    until everything handed over so far is on disk, and raises the first error (the caller
+    then delivers those events again).
     """
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, lanes: int = 2) -> None:
         self.root = root
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="file-log-store"
-        )
-        self._known_dirs: set[str] = set()  # touched by the writer thread only
-        self._chunk: list[tuple[str, bytes]] = []
-        self._chunk_bytes = 0
+        self._lanes = [_Lane(f"file-log-store-{i}") for i in range(max(1, lanes))]
         self._in_flight: list[concurrent.futures.Future[None]] = []
 
     def write(self, relative: str, data: bytes) -> None:
         """Queue one file; it is written soon, and surely by the end of the next `flush()`."""
-        self._chunk.append((relative, data))
-        self._chunk_bytes += len(data)
-        if len(self._chunk) >= _CHUNK_FILES or self._chunk_bytes >= _CHUNK_BYTES:
-            self._hand_over()
+        lane = self._lanes[hash(os.path.dirname(relative)) % len(self._lanes)]
+        lane.chunk.append((relative, data))
+        lane.chunk_bytes += len(data)
+        if len(lane.chunk) >= _CHUNK_FILES or lane.chunk_bytes >= _CHUNK_BYTES:
+            self._hand_over(lane)
 
-    def _hand_over(self) -> None:
-        if self._chunk:
-            chunk, self._chunk, self._chunk_bytes = self._chunk, [], 0
-            self._in_flight.append(self._executor.submit(self._write_all, chunk))
+    def _hand_over(self, lane: _Lane) -> None:
+        if lane.chunk:
+            chunk, lane.chunk, lane.chunk_bytes = lane.chunk, [], 0
+            self._in_flight.append(lane.executor.submit(self._write_all, chunk, lane.known_dirs))
 
-    def _write_all(self, chunk: list[tuple[str, bytes]]) -> None:
+    def _write_all(self, chunk: list[tuple[str, bytes]], known_dirs: set[str]) -> None:
         for relative, data in chunk:
-            write_atomically(self.root, relative, data, self._known_dirs)
+            write_atomically(self.root, relative, data, known_dirs)
 
     async def flush(self) -> None:
         """Wait for every file queued so far; raise the first write error, if any."""
-        self._hand_over()
+        for lane in self._lanes:
+            self._hand_over(lane)
         in_flight, self._in_flight = self._in_flight, []
         first_error: BaseException | None = None
         for future in in_flight:  # all of them, so none is still writing when the events come again
@@ -197,7 +206,8 @@ class FileWriter:
             raise first_error
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        for lane in self._lanes:
+            lane.executor.shutdown(wait=True)
 
 
 class FileLogStoreConnector(Connector[FileLogStoreSettings]):
