@@ -10,10 +10,14 @@ dependency on the official client being installed.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
 from pydantic import BaseModel
+
+_ITEM_BOUNDARY = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
+_JSON_WHITESPACE = b" \t\r\n"
 
 
 class NotAnEvent(TypeError):
@@ -55,3 +59,60 @@ def _official_client_json(event: Any) -> bytes:
     from openlineage.client.serde import Serde
 
     return Serde.to_json(event).encode()
+
+
+def json_array_items(body: bytes) -> list[bytes] | None:
+    """The objects of a JSON array, each as the exact bytes sent, found without parsing.
+
+    Why: a batch of events is validated item by item from bytes, and loading the whole array
+    first builds a tree of dicts per event that lives as long as the request (so it is moved
+    to the garbage collector's oldest generation and makes full collections more frequent),
+    only for each item to be serialised and parsed again.
+
+    The array is cut at each `}`, `,`, `{` (whitespace allowed) where the braces seen since
+    the last cut balance. A brace inside a string can fool that count, so a piece is an item
+    only if it is valid JSON on its own; the caller parses every piece anyway and must take a
+    piece that is not JSON as "this array cannot be cut here" and load the array instead. No
+    wrong cut goes unnoticed: a piece cut short is an unfinished object, a piece cut too long
+    is an object with characters after it, and neither is JSON. None when the body is not an
+    array of objects at all (left to the caller's parser, which says why).
+    """
+    start, end = _array_bounds(body)
+    if start < 0:
+        return None
+    if start == end:
+        return []
+    if body[start] != 0x7B or body[end - 1] != 0x7D:  # "{", "}"
+        return None
+    items: list[bytes] = []
+    depth, counted = 0, start
+    for boundary in _ITEM_BOUNDARY.finditer(body, start, end):
+        close = boundary.start() + 1
+        depth += body.count(b"{", counted, close) - body.count(b"}", counted, close)
+        counted = close
+        if depth == 0:
+            items.append(body[start:close])
+            start = counted = boundary.end() - 1
+    depth += body.count(b"{", counted, end) - body.count(b"}", counted, end)
+    if depth != 0:
+        return None
+    items.append(body[start:end])
+    return items
+
+
+def _array_bounds(body: bytes) -> tuple[int, int]:
+    """(start, end) of what is between the brackets of a JSON array, blanks trimmed; (-1, -1)
+    when the body is not `[...]`. Indexes, not slices: the body may be megabytes."""
+    start, end = 0, len(body)
+    while start < end and body[start] in _JSON_WHITESPACE:
+        start += 1
+    while end > start and body[end - 1] in _JSON_WHITESPACE:
+        end -= 1
+    if end - start < 2 or body[start] != 0x5B or body[end - 1] != 0x5D:  # "[", "]"
+        return -1, -1
+    start, end = start + 1, end - 1
+    while start < end and body[start] in _JSON_WHITESPACE:
+        start += 1
+    while end > start and body[end - 1] in _JSON_WHITESPACE:
+        end -= 1
+    return start, end

@@ -66,6 +66,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--events", type=int, help="fixed throughput backlog instead of a calibrated one")
     parser.add_argument("--soak-events", type=int, help="also run this many events paced, for memory growth")
     parser.add_argument(
+        "--soak-rate", type=float, help="events/s of the soak (default: half the measured rate)"
+    )
+    parser.add_argument(
         "--profile", type=Path, help="py-spy each child during the throughput phase, into DIR"
     )
     parser.add_argument("--json", type=Path, default=harness.RESULTS_DIR / "latest.json")
@@ -100,6 +103,7 @@ async def run(args: argparse.Namespace) -> int:
         latency_seconds=args.latency_seconds,
         events=args.events,
         soak_events=args.soak_events,
+        soak_rate=args.soak_rate,
         profile_dir=args.profile,
         workdir=workdir,
     )

@@ -21,6 +21,7 @@ from benchmarks.harness import (
     Collector,
     NotAvailable,
     OpenLineageRecords,
+    Profiler,
     RssSampler,
     RunContext,
     ScenarioResult,
@@ -182,6 +183,8 @@ async def run_rest(
                 await wait_idle(pids, time.time_ns(), seconds=30)
                 # throughput: clients flood, the rate counts until the worker is idle again
                 mark = len(load.accepted)
+                # `--profile DIR`: py-spy on the worker for the throughput phase only
+                profiler = Profiler(config.profile_dir, result.name, [child])
                 cpu_before, own_before = cpu_seconds(pids), cpu_seconds([_self_pid()])
                 t0 = time.time_ns()
                 await load.flood(concurrency, config.target_seconds)
@@ -190,6 +193,7 @@ async def run_rest(
                 last = max((collector.arrival_ns[s] for s in seqs if s in collector.arrival_ns), default=t0)
                 idle = await wait_idle(pids, last, seconds=60)
                 cpu, own = cpu_seconds(pids) - cpu_before, cpu_seconds([_self_pid()]) - own_before
+                profiler.stop()
                 elapsed = (max(last, idle) - t0) / 1e9
                 result.events = got
                 result.lost += len(seqs) - got

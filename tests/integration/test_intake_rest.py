@@ -260,6 +260,31 @@ def test_batch_with_one_bad_event_is_a_partial_success(deployment: Deployment) -
     assert nothing.json()["errors"][0]["path"] == "$[0].eventTime"
 
 
+def test_batch_items_travel_as_the_bytes_sent(deployment: Deployment) -> None:
+    events = [run_event("batch.bytes", state, namespace="rest-tests") for state in ("START", "COMPLETE")]
+    items = [orjson.dumps(e, option=orjson.OPT_INDENT_2) for e in events]
+    body = b"[\n" + b" ,\n".join(items) + b"\n]\n"
+    response = deployment.worker.post(
+        "/api/v1/lineage/batch", data=gzip.compress(body), headers={**AUTH, "Content-Encoding": "gzip"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "success"
+    for event, item in zip(events, items, strict=True):
+        [stored] = deployment.wait_files(event["run"]["runId"], 1)
+        assert stored.read_bytes() == item
+
+    # A separator inside a string: the array is loaded, the items stored compactly.
+    tricky = run_event("batch.bytes", "COMPLETE", namespace="rest-tests", note='x},{"y":1},{')
+    response = deployment.worker.post(
+        "/api/v1/lineage/batch",
+        data=orjson.dumps([tricky, run_event("batch.bytes", namespace="rest-tests")]),
+        headers=AUTH,
+    )
+    assert response.status_code == 200, response.text
+    [stored] = deployment.wait_files(tricky["run"]["runId"], 1)
+    assert stored.read_bytes() == orjson.dumps(tricky)
+
+
 def test_validate_connector_reports_registered_ones_and_imports_nothing(deployment: Deployment) -> None:
     get = deployment.worker.get
     report = get(deployment.egeria("/validate-connector/file-log-store")).json()

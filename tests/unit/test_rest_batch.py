@@ -1,9 +1,20 @@
-"""The OpenLineage batch answer."""
+"""A batch: its items checked (`check_batch`) and the OpenLineage batch answer."""
 
 from __future__ import annotations
 
-from app.web.lineage_intake import batch_answer
+import json
+import uuid
+from typing import Any
+
+import orjson
+import pytest
+
+from app.web.lineage_intake import batch_answer, check_batch
+from app.web.responses import RequestError
 from schemas.errors import FieldError
+from tests.support.events import run_event
+
+MAX = 4 * 1024 * 1024
 
 
 def test_all_accepted_is_success() -> None:
@@ -52,3 +63,73 @@ def test_nothing_stored_because_of_the_broker_is_a_503() -> None:
 
 def test_an_empty_batch_is_a_success() -> None:
     assert batch_answer(0, {})[0]["status"] == "success"
+
+
+# --------------------------------------------------------------------------- check_batch
+
+
+def _event(job: str, **extra: Any) -> dict[str, Any]:
+    return run_event(job, run_id=str(uuid.uuid4()), **extra)
+
+
+def test_items_are_validated_and_kept_as_the_bytes_sent() -> None:
+    events = [_event("a"), _event("b")]
+    pretty = b"[\n  " + b" ,\n  ".join(json.dumps(e, indent=1).encode() for e in events) + b"\n]\n"
+    batch = check_batch(pretty, MAX)
+    assert (batch.received, batch.failed) == (2, {})
+    assert [batch.accepted[i].raw for i in (0, 1)] == [json.dumps(e, indent=1).encode() for e in events]
+    assert batch.accepted[1].key == b"run:tests/b"
+
+
+def test_refused_items_have_their_errors_at_their_index() -> None:
+    bad = _event("bad")
+    bad["eventTime"] = "yesterday"
+    bad["run"]["runId"] = "42"
+    batch = check_batch(orjson.dumps([_event("a"), bad, _event("c")]), MAX)
+    assert sorted(batch.accepted) == [0, 2]
+    errors, retriable = batch.failed[1]
+    assert {e.path for e in errors} == {"$.eventTime", "$.run.runId"}
+    assert retriable is False
+
+
+def test_an_array_the_cut_cannot_split_is_loaded_with_the_same_answers() -> None:
+    # Braces and separators inside strings: the items are read from the loaded array.
+    tricky = _event("sql", tag='x},{"y":[1]},{')
+    other = _event("other", note="}")
+    bad = _event("bad", note="{")
+    bad["eventTime"] = "yesterday"
+    batch = check_batch(orjson.dumps([tricky, other, bad]), MAX)
+    assert sorted(batch.accepted) == [0, 1]
+    assert orjson.loads(batch.accepted[0].raw) == tricky
+    assert batch.accepted[0].raw == orjson.dumps(tricky)
+    assert [e.path for e in batch.failed[2][0]] == ["$.eventTime"]
+
+
+def test_items_that_are_not_objects() -> None:
+    batch = check_batch(b"[" + orjson.dumps(_event("a")) + b', 1, "x", [], null]', MAX)
+    assert sorted(batch.accepted) == [0]
+    assert batch.received == 5
+    assert {i: [str(e) for e in errors] for i, (errors, _) in batch.failed.items()} == {
+        i: ["$: an OpenLineage event must be a JSON object"] for i in (1, 2, 3, 4)
+    }
+
+
+def test_an_item_above_the_event_limit_is_refused_alone() -> None:
+    small, large = _event("small"), _event("large", padding="x" * 2000)
+    batch = check_batch(orjson.dumps([small, large]), 1500)
+    assert sorted(batch.accepted) == [0]
+    assert "above the limit of 1500 bytes" in batch.failed[1][0][0].message
+
+
+def test_bodies_that_are_no_json_array() -> None:
+    event = orjson.dumps(_event("a"))
+    for body in (b"", b"[", b"[" + event + b",{", b"[" + event + b", {not json}, " + event + b"]"):
+        with pytest.raises(RequestError) as refused:
+            check_batch(body, MAX, "text/plain")
+        assert refused.value.status == 415, body
+        assert "not JSON (Content-Type text/plain)" in refused.value.errors[0].message
+    with pytest.raises(RequestError) as not_array:
+        check_batch(event, MAX)
+    assert not_array.value.status == 400
+    assert "JSON array" in not_array.value.errors[0].message
+    assert check_batch(b" [ ] ", MAX).received == 0

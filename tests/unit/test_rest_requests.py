@@ -8,10 +8,11 @@ import gzip
 import zlib
 from typing import Any
 
+import orjson
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 
-from app.web.responses import RequestError, error_body, error_response, read_body, require_token
+from app.web.responses import RequestError, error_body, error_response, json_answer, read_body, require_token
 from schemas.errors import FieldError
 
 LIMIT = 1024
@@ -82,3 +83,18 @@ def test_egeria_paths_get_void_response_fields() -> None:
     assert body["exceptionClassName"].endswith("InvalidParameterException")
     assert "$.run.runId" in body["exceptionErrorMessage"]
     assert set(error_body(400, [])) == {"errors"}
+
+
+def test_json_answers_are_what_json_response_gave() -> None:
+    body = {"message": "événement", "n": [1, 2]}
+    answer = json_answer(body, 201, {"Retry-After": "5"})
+    assert answer.status == 201
+    assert answer.headers["Content-Type"] == web.json_response(body).headers["Content-Type"]
+    assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert answer.headers["Retry-After"] == "5"
+    assert isinstance(answer.body, bytes)
+    assert orjson.loads(answer.body) == body
+    refused = error_response(RequestError(413, [FieldError("$", "too large")]))
+    assert refused.status == 413
+    assert isinstance(refused.body, bytes)
+    assert orjson.loads(refused.body) == {"errors": [{"path": "$", "message": "too large"}]}
