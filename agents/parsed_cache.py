@@ -10,7 +10,7 @@ the first reader's parse serve the others.
 Why the bytes are the key: parsing is a pure function of them, so a hit is the event
 those bytes hold, whoever put it there, and there is nothing to invalidate. A miss only
 costs the parse the caller would have done anyway, so the cache is bounded (oldest out
-first: insertion order of a dict) and never needs to be right, only often.
+first: insertion order) and never needs to be right, only often.
 
 Why a reader that is the last one `take`s its entry instead of leaving it to age out: a
 parsed event is some 50-70 objects the garbage collector tracks, and each one that lives
@@ -23,6 +23,7 @@ mutate it (`model_copy` gives a changed copy).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -46,7 +47,9 @@ class ParsedCache(Generic[T]):
     def __init__(self, parse: Callable[[bytes], T], size: int = DEFAULT_SIZE) -> None:
         self._parse = parse
         self._size = size
-        self._items: dict[bytes, T] = {}
+        # OrderedDict, not dict: dropping a dict's oldest entry (`del d[next(iter(d))]`) slows
+        # down as deleted slots pile up at its front (5-9 µs per call measured); popitem is O(1).
+        self._items: OrderedDict[bytes, T] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._items)
@@ -56,7 +59,7 @@ class ParsedCache(Generic[T]):
         items = self._items
         items[raw] = parsed
         if len(items) > self._size:
-            del items[next(iter(items))]
+            items.popitem(last=False)
 
     def find(self, raw: bytes) -> T | None:
         """What these bytes parse to if remembered, else None (nothing is parsed)."""
