@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
+from schemas.json_text import load_json
+
 _ITEM_BOUNDARY = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
 _JSON_WHITESPACE = b" \t\r\n"
 
@@ -98,6 +100,15 @@ def json_array_items(body: bytes) -> list[bytes] | None:
         return None
     items.append(body[start:end])
     return items
+
+
+def is_json(raw: bytes) -> bool:
+    """Whether `raw` is JSON on its own: how a piece of `json_array_items` is told to be an item."""
+    try:
+        load_json(raw)
+    except ValueError:
+        return False
+    return True
 
 
 def _array_bounds(body: bytes) -> tuple[int, int]:

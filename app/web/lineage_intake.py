@@ -35,7 +35,7 @@ from agents.openlineage_publish import (
     send_event,
     wait_all_stored,
 )
-from app.lineage_input import json_array_items, json_bytes
+from app.lineage_input import is_json, json_array_items, json_bytes
 from app.web import router
 from app.web.responses import (
     RequestError,
@@ -135,7 +135,7 @@ def _check_items(items: Sequence[bytes | None], max_event_bytes: int, *, cut: bo
         event, errors = check_event(raw, max_event_bytes)
         if event is not None:
             checked.accepted[index] = event
-        elif cut and not _is_json(raw):
+        elif cut and not is_json(raw):
             return None
         else:
             checked.failed[index] = (errors, False)
@@ -154,33 +154,14 @@ def _loaded_items(body: bytes, content_type: str) -> list[bytes | None]:
     return [json_bytes(item) if isinstance(item, dict) else None for item in items]
 
 
-def _is_json(raw: bytes) -> bool:
-    try:
-        load_json(raw)
-    except ValueError:
-        return False
-    return True
-
-
 class LineageIntakeViews:
     def __init__(self, service: LineageService) -> None:
         self.service = service
-        self._counters: dict[tuple[str, int], Any] = {}
 
     def _count(self, request: web.Request, status: int) -> None:
-        """Count the request by route and status; the metric's children are looked up once
-        (prometheus `labels()` validates and locks on every call)."""
-        resource = request.match_info.route.resource
-        if resource is None:
-            self.service.metrics.rest_requests.labels(path=request.path, status=str(status)).inc()
-            return
-        key = (resource.canonical, status)
-        counter = self._counters.get(key)
-        if counter is None:
-            counter = self._counters[key] = self.service.metrics.rest_requests.labels(
-                path=key[0], status=str(status)
-            )
-        counter.inc()
+        route = request.match_info.route.resource
+        label = route.canonical if route is not None else request.path
+        self.service.metrics.rest_requests.labels(path=label, status=str(status)).inc()
 
     async def post_event(self, request: web.Request) -> web.Response:
         egeria = "server" in request.match_info

@@ -14,7 +14,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.lineage_input import json_array_items
+from app.lineage_input import is_json, json_array_items
 from schemas.json_text import load_json
 
 
@@ -40,16 +40,8 @@ def test_what_is_not_an_array_of_objects_is_left_to_the_parser() -> None:
 def test_a_brace_in_a_string_never_gives_pieces_that_all_parse() -> None:
     fooled = json_array_items(b'[{"sql":"x},{y"},{"b":1}]')
     assert fooled is not None
-    assert not all(_is_json(piece) for piece in fooled)
+    assert not all(is_json(piece) for piece in fooled)
     assert json_array_items(b'[{"a":"}"},{"b":1}]') is None  # unbalanced: no cut at all
-
-
-def _is_json(raw: bytes) -> bool:
-    try:
-        load_json(raw)
-    except ValueError:
-        return False
-    return True
 
 
 _TRICKY_TEXT = st.text(alphabet=st.sampled_from(list('{}[],: "\\ab\n')), max_size=8)
@@ -69,7 +61,7 @@ def test_pieces_that_all_parse_are_exactly_the_items(
     separators = (", ", ": ") if spaced else (",", ":")
     body = json.dumps(items, indent=indent, separators=separators).encode()
     pieces = json_array_items(body)
-    if pieces is None or not all(_is_json(piece) for piece in pieces):
+    if pieces is None or not all(is_json(piece) for piece in pieces):
         return  # the caller loads the array instead
     assert [load_json(piece) for piece in pieces] == items
     assert all(piece in body for piece in pieces)
