@@ -204,21 +204,23 @@ class CohortIntake:
         source = SourceRecord.of(message)
         cohort = self.cohort_of.get(source.topic, "")
         try:
-            event, errors = self._validate(value if value is not None else b"")
+            raw = value if value is not None else b""
+            known = self.parsed.take(raw)  # parsed already: by the lineage graph, or on another topic
+            event, errors = self._validate(raw, known)
             if event is None or errors:
                 await self._reject(source, cohort, key, value, event, errors)
                 return
-            await self._forward(source, cohort, event, value or b"")
+            tail_readers = 0 if known is not None or not self.parsed.is_tailed(source.topic) else 1
+            await self._forward(source, cohort, event, raw, tail_readers)
         except Exception as exc:  # never stop on one record: set it aside with the reason
             log.exception("Cohort intake failed on %s[%d]@%d", source.topic, source.partition, source.offset)
             await send_dead_letter(
                 service, stream=STREAM, source=source, key=key, value=value, reason=f"intake failed: {exc!r}"
             )
 
-    def _validate(self, raw: bytes) -> tuple[OMRSEventV1 | None, list[FieldError]]:
-        """`validate_omrs_event`, without the parse when this worker already parsed these bytes
-        (the same event on a second cohort topic, or read first by the lineage graph)."""
-        known = self.parsed.find(raw)
+    @staticmethod
+    def _validate(raw: bytes, known: OMRSEventV1 | None) -> tuple[OMRSEventV1 | None, list[FieldError]]:
+        """`validate_omrs_event`, without the parse when this worker already parsed these bytes."""
         if known is not None:
             return known, check_event_semantics(known)
         return validate_omrs_event(raw)
@@ -242,8 +244,14 @@ class CohortIntake:
             if answer is not None:
                 await send_event(self.service, cohort, answer)
 
-    async def _forward(self, source: SourceRecord, cohort: str, event: OMRSEventV1, raw: bytes) -> None:
+    async def _forward(
+        self, source: SourceRecord, cohort: str, event: OMRSEventV1, raw: bytes, tail_readers: int = 0
+    ) -> None:
+        """Route a valid event; what it parsed stays in the worker's cache for its other
+        readers: the stage of each routed record, and `tail_readers` (the lineage graph, when it
+        follows the source topic live and has not read these bytes yet)."""
         routed = route(event, raw)
+        self._remember(event, raw, routed, tail_readers)
         if not routed:
             cohort_ignored.ignore(
                 self.service,
@@ -258,8 +266,6 @@ class CohortIntake:
         ]
         event_digest = digest(cohort, event) if self.dedup else None
         for record in routed:
-            if record.event is not None:  # the stage of this worker takes it instead of parsing
-                self.parsed.remember(record.value, record.event)
             record_headers = list(headers)
             if event_digest is not None:
                 record_headers.append((HEADER_DIGEST, f"{event_digest}:{record.key}".encode()))
@@ -269,6 +275,16 @@ class CohortIntake:
                 self.target_names[record.stream], record.key.encode(), record.value, headers=record_headers
             )
         self.service.metrics.events_out.labels(role="cohort-routed").inc(len(routed))
+
+    def _remember(self, event: OMRSEventV1, raw: bytes, routed: list[Routed], tail_readers: int) -> None:
+        """Leave each parse for the readers still to come, so none of them parses again."""
+        parsed = self.parsed
+        if tail_readers and all(record.value != raw for record in routed):
+            parsed.remember(raw, event, tail_readers)  # a split batch: the tail reads the whole
+        for record in routed:
+            if record.event is not None:
+                extra = tail_readers if record.value == raw else 0
+                parsed.remember(record.value, record.event, 1 + extra)
 
 
 def header(message: Any, name: str) -> str | None:

@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "lineage_graph"
 _POLL_MS = 300
+_REPLAY_RECORDS = 5000
+_LIVE_RECORDS = 500
+"""Live, the tail reads in small steps so it keeps pace with the intake and finds the
+parses the intake left for it before they age out of the worker's cache."""
 
 
 def instance_topics(service: LineageService) -> list[str]:
@@ -81,14 +85,20 @@ class LineageGraphService:
         await self._declare()
         consumer = new_consumer(self.service)
         await consumer.start()
+        tailing = False
         try:
             tps = await self._partitions(consumer)
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)
             graph = LineageGraph()
             while True:
-                batches = await consumer.getmany(*tps, timeout_ms=_POLL_MS, max_records=5000)
                 live = graph is self.graph and self.caught_up.is_set()
+                if live and not tailing:
+                    self.parsed.tail(self.topics)  # the intake counts us in from now on
+                    tailing = True
+                batches = await consumer.getmany(
+                    *tps, timeout_ms=_POLL_MS, max_records=_LIVE_RECORDS if live else _REPLAY_RECORDS
+                )
                 for records in batches.values():
                     for record in records:
                         self._apply(graph, record.value, live)
@@ -100,20 +110,23 @@ class LineageGraphService:
                         self.caught_up.set()
                         log.info("Lineage graph caught up: %d instance events", graph.applied)
         finally:
+            if tailing:
+                self.parsed.untail(self.topics)
             with contextlib.suppress(Exception):
                 await consumer.stop()
 
     def _apply(self, graph: LineageGraph, value: bytes | None, live: bool = False) -> None:
         """Fold one record in, parsed once per worker: the cohort intake reads the same bytes.
 
-        Whichever of the two reads a record first parses it; a `live` tail (caught up, so
-        reading what the intake is about to read) remembers its parse for the intake, a
-        replay from the beginning does not (it would only push out what the stages need).
+        Whichever of the two reads a record first parses it and counts the other in
+        (`ParsedCache`). A `live` tail (caught up, so reading what the intake reads now) is
+        counted in by the intake, so it takes its entry, and remembers its own parse for the
+        intake; a replay from the beginning only looks (it would push out what the stages need).
         """
         self.records += 1
         if not value:
             return
-        event = self.parsed.find(value)
+        event = self.parsed.take(value) if live else self.parsed.find(value)
         if event is None:
             try:
                 event = parse_omrs_event(value)

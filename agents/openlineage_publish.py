@@ -92,7 +92,8 @@ def parsed_events(service: LineageService) -> ParsedCache[OpenLineageEvent | Non
 
     The doors validate an event and publish its bytes unchanged; the connector streams of the
     same worker read those bytes back from the internal topic and take the parsed event from
-    here (`get` parses on a miss; None when the bytes are not a valid event).
+    here (`take_or_parse` parses on a miss; None when the bytes are not a valid event). The
+    connector host sets how many streams read each event back (`ParsedCache.readers`).
     """
     return worker_cache(service, "openlineage", _parse_or_none)
 

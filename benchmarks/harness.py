@@ -854,6 +854,8 @@ async def measure_stream(
                 n = most
             rss.sample()
             rss_warm = rss.last
+            idle_at = await idle_threshold(process_pids(children), len(children))
+            result.extra["idle_cores"] = round(idle_at.baseline, 3)
             phase("calibrate")
 
             # 3. throughput: backlog produced while the children are stopped
@@ -875,12 +877,9 @@ async def measure_stream(
             timeout = 60 + 5 * n / max(rate0, 1.0)
             got = await collector.wait_for(window, seconds=timeout, watch=children)
             # Handled means the processes are done with it, downstream stages included (a
-            # worker's connectors read what its intake wrote): the rate counts until idle.
-            # Idle is per process: each idle worker still polls its streams (~0.1 core on the
-            # embedded broker), so two of them never go under one process's threshold.
-            idle_ns = await wait_idle(
-                pids, window.last_ns, seconds=min(timeout, 60), cores=IDLE_CORES * max(1, len(children))
-            )
+            # worker's connectors read what its intake wrote): the rate counts until idle,
+            # measured against what these processes use when idle (`idle_threshold`).
+            idle_ns = await wait_idle(pids, window.last_ns, seconds=min(timeout, 60), cores=idle_at.cores)
             cpu = cpu_seconds(pids) - cpu_before
             io_after = io_bytes(pids)
             broker_cpu = (cpu_seconds([ctx.broker.pid]).total - broker_before) if ctx.broker.pid else None
@@ -969,7 +968,33 @@ async def _paced_with_rss(
 
 
 IDLE_CORES = 0.15
-"""Below this CPU use (cores, per measured process) for a second, a process counts as idle."""
+"""Below this CPU use (cores, per measured process) for a second, a process counts as idle,
+unless it polls more than that when it has nothing to do (`idle_threshold`)."""
+IDLE_MARGIN_CORES = 0.1
+"""How far above their own idle polling the processes may be and still count as idle."""
+
+
+@dataclass(frozen=True)
+class IdleThreshold:
+    baseline: float  # cores the processes used with nothing to do
+    cores: float  # below this for a second: idle
+
+
+async def idle_threshold(pids: Sequence[int], processes: int, windows: int = 3) -> IdleThreshold:
+    """What "idle" means for these processes: their own polling, measured now, plus a margin.
+
+    A worker with nothing to do still polls its streams; on the embedded broker, which
+    answers fetches early, that is 0.15-0.2 core, right at a fixed threshold, so the end
+    of a run was found at random. The least of `windows` one-second windows is taken (what
+    is left of the previous phase only raises the first ones)."""
+    lowest = float("inf")
+    for _ in range(windows):
+        before, t = cpu_seconds(pids).total, time.monotonic()
+        await asyncio.sleep(1.0)
+        lowest = min(lowest, (cpu_seconds(pids).total - before) / (time.monotonic() - t))
+    per_process = max(1, processes)
+    cores = max(IDLE_CORES * per_process, lowest + IDLE_MARGIN_CORES * per_process)
+    return IdleThreshold(baseline=lowest, cores=cores)
 
 
 async def wait_idle(pids: Sequence[int], after_ns: int, seconds: float, cores: float = IDLE_CORES) -> int:

@@ -26,6 +26,7 @@ from benchmarks.harness import (
     RunContext,
     ScenarioResult,
     cpu_seconds,
+    idle_threshold,
     parse_marks,
     percentile,
     process_pids,
@@ -181,6 +182,8 @@ async def run_rest(
                 await _wait_arrivals(collector, load.seqs_since(0), 30, child)
                 pids = process_pids([child])
                 await wait_idle(pids, time.time_ns(), seconds=30)
+                idle_at = await idle_threshold(pids, 1)
+                result.extra["idle_cores"] = round(idle_at.baseline, 3)
                 # throughput: clients flood, the rate counts until the worker is idle again
                 mark = len(load.accepted)
                 # `--profile DIR`: py-spy on the worker for the throughput phase only
@@ -191,7 +194,7 @@ async def run_rest(
                 seqs = load.seqs_since(mark)
                 got = await _wait_arrivals(collector, seqs, 60, child)
                 last = max((collector.arrival_ns[s] for s in seqs if s in collector.arrival_ns), default=t0)
-                idle = await wait_idle(pids, last, seconds=60)
+                idle = await wait_idle(pids, last, seconds=60, cores=idle_at.cores)
                 cpu, own = cpu_seconds(pids) - cpu_before, cpu_seconds([_self_pid()]) - own_before
                 profiler.stop()
                 elapsed = (max(last, idle) - t0) / 1e9

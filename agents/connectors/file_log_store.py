@@ -115,6 +115,21 @@ _TMP_PREFIX = uuid.uuid4().hex[:12]  # per process: replicas sharing a directory
 _tmp_numbers = itertools.count()
 
 
+def _write_new_file(path: str, data: bytes) -> None:
+    """Create `path` and write `data` to it with plain system calls (mode as `open()`: 0o666 less the umask).
+
+    Not `open()`: its buffered file object costs as much again as the kernel's file creation
+    (measured on tmpfs: 24 us against 14 us a file), and the store writes a file per event.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
 def write_atomically(
     directory: Path | str, relative: Path | str, data: bytes, known_dirs: set[str] | None = None
 ) -> str:
@@ -133,8 +148,7 @@ def write_atomically(
             known_dirs.add(parent)
     tmp = os.path.join(directory, TMP_DIRECTORY, f"{_TMP_PREFIX}-{next(_tmp_numbers)}.tmp")
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
+        _write_new_file(tmp, data)
         try:
             os.replace(tmp, target)
         except FileNotFoundError:  # the directory was removed since it was made

@@ -204,7 +204,10 @@ class ConnectorHost:
         self.registry = registry
         self.connectors: list[RunningConnector] = [self._build(c, r) for c, r in registry.configured]
         self.all_started = asyncio.Event()
-        self._parsed = parsed_events(service)  # each event parsed once for all connector streams
+        # Each event parsed once for all connector streams: the doors of this worker remember
+        # what they publish for as many readers as there are connector streams here.
+        self._parsed = parsed_events(service)
+        self._parsed.readers = sum(1 for rc in self.connectors if rc.connector.consumes_openlineage)
 
     # ------------------------------------------------------------------ building
 
@@ -320,11 +323,12 @@ class ConnectorHost:
 
     async def deliver_openlineage(self, rc: RunningConnector, event: Any) -> None:
         """Hand one internal-topic event to one connector, under its failure policy."""
+        raw: bytes = event.value or b""
         if event.headers.get(HEADER_ORIGIN) == rc.context.origin.encode():
+            self._parsed.take(raw)  # counted as a reader all the same
             return  # its own event: "publish to all other connectors"
         await self.all_started.wait()
-        raw: bytes = event.value or b""
-        parsed = self._parsed.get(raw)
+        parsed = self._parsed.take_or_parse(raw)
         if parsed is None:
             await self._dead_letter(rc, event, "the internal topic holds a record that is not a valid event")
             return

@@ -137,3 +137,146 @@ def test_the_lineage_graph_shares_parses_with_the_intake_only_when_live() -> Non
     graphs._apply(graph, b"not json", live=True)
     assert set(graph.elements) == {"g-0", "g-1", "g-2"} and graphs.unreadable == 1
     assert cache.find(raws[0]) is known
+
+
+def test_an_entry_stays_for_the_readers_it_was_remembered_for() -> None:
+    cache = ParsedCache(CountingParse())
+    cache.remember(b"one", {"n": 1}, readers=3)
+    assert cache.take(b"one") == {"n": 1} and cache.take(b"one") == {"n": 1}
+    assert cache.find(b"one") == {"n": 1}  # find does not count a reader off
+    assert cache.take(b"one") == {"n": 1} and len(cache) == 0
+    assert cache.take(b"one") is None
+    cache.remember(b"two", {"n": 2}, readers=2)
+    cache.remember(b"two", {"n": 2})  # remembered again: the new count replaces the old
+    assert cache.take(b"two") == {"n": 2} and len(cache) == 0
+
+
+def test_an_evicted_entry_takes_its_reader_count_with_it() -> None:
+    cache = ParsedCache(CountingParse(), size=1)
+    cache.remember(b"one", {"n": 1}, readers=2)
+    cache.remember(b"two", {"n": 2})
+    cache.remember(b"one", {"n": 1})  # one reader now, not what was left of the old entry
+    assert cache.take(b"one") == {"n": 1} and len(cache) == 0
+
+
+def test_tailing_is_counted_per_reader() -> None:
+    cache = ParsedCache(CountingParse())
+    assert not cache.is_tailed("t")
+    cache.tail(["t", "u"])
+    cache.tail(["t"])
+    cache.untail(["t", "u"])
+    assert cache.is_tailed("t") and not cache.is_tailed("u")
+    cache.untail(["t"])
+    assert not cache.is_tailed("t")
+
+
+class Parses:
+    """Counts the OMRS parses of the intake, the lineage graph and the stage."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import agents.cohort_intake
+        import agents.cohort_stage
+        import agents.lineage_graph
+        from schemas.omrs import validate_omrs_event
+
+        self.calls = 0
+
+        def counted(func):  # type: ignore[no-untyped-def]
+            def call(raw):  # type: ignore[no-untyped-def]
+                self.calls += 1
+                return func(raw)
+
+            return call
+
+        monkeypatch.setattr(agents.cohort_intake, "validate_omrs_event", counted(validate_omrs_event))
+        monkeypatch.setattr(agents.lineage_graph, "parse_omrs_event", counted(parse_omrs_event))
+        monkeypatch.setattr(agents.cohort_stage, "parse_omrs_event", counted(parse_omrs_event))
+
+
+def _intake_reads(cache: ParsedCache, raw: bytes, topic: str) -> None:  # type: ignore[type-arg]
+    """What `CohortIntake.handle_record` does with the cache for a valid event."""
+    from agents.cohort_intake import CohortIntake
+
+    known = cache.take(raw)
+    event, errors = CohortIntake._validate(raw, known)
+    assert event is not None and not errors
+    tail_readers = 0 if known is not None or not cache.is_tailed(topic) else 1
+    CohortIntake._remember(SimpleNamespace(parsed=cache), event, raw, route(event, raw), tail_readers)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "order",
+    [("graph", "intake", "stage"), ("intake", "graph", "stage"), ("intake", "stage", "graph")],
+)
+def test_the_graph_the_intake_and_the_stage_parse_each_event_once_whoever_reads_first(
+    monkeypatch: pytest.MonkeyPatch, order: tuple[str, str, str]
+) -> None:
+    """The live lineage graph and the intake read the same cohort topic in no fixed order."""
+    parses = Parses(monkeypatch)
+    service = fake_service()
+    graphs = LineageGraphService(service)  # type: ignore[arg-type]
+    cache = parsed_omrs_events(service)  # type: ignore[arg-type]
+    cache.tail(["cohort.instances"])
+    raw = encoded(entity_event(EGERIA, _I.NEW_ENTITY_EVENT, entity("g-1", "DataFile", 1, EGERIA)))
+    graph = LineageGraph()
+    readers = {
+        "graph": lambda: graphs._apply(graph, raw, live=True),
+        "intake": lambda: _intake_reads(cache, raw, "cohort.instances"),
+        "stage": lambda: CohortStage.parse(SimpleNamespace(parsed=cache), raw),  # type: ignore[arg-type]
+    }
+    for reader in order:
+        readers[reader]()
+    assert parses.calls == 1
+    assert "g-1" in graph.elements
+    assert len(cache) == 0  # the last reader let it go
+
+
+def test_a_split_batch_is_left_whole_for_the_graph_and_in_pieces_for_the_stage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parses = Parses(monkeypatch)
+    service = fake_service()
+    graphs = LineageGraphService(service)  # type: ignore[arg-type]
+    cache = parsed_omrs_events(service)  # type: ignore[arg-type]
+    cache.tail(["cohort.instances"])
+    a, b = entity("g-a", "DataFile", 1, EGERIA), entity("g-b", "KafkaTopic", 1, EGERIA)
+    raw = encoded(batch_event(EGERIA, [a, b], [relationship("r-1", "DataFlow", 1, EGERIA, a, b)]))
+    _intake_reads(cache, raw, "cohort.instances")
+    graph = LineageGraph()
+    graphs._apply(graph, raw, live=True)
+    for record in route(parse_omrs_event(raw), raw):
+        CohortStage.parse(SimpleNamespace(parsed=cache), record.value)  # type: ignore[arg-type]
+    assert parses.calls == 1
+    assert {"g-a", "g-b"} <= set(graph.elements) and len(cache) == 0
+
+
+def test_nobody_is_counted_in_for_a_topic_no_graph_follows(monkeypatch: pytest.MonkeyPatch) -> None:
+    Parses(monkeypatch)
+    cache = parsed_omrs_events(fake_service())  # type: ignore[arg-type]
+    raw = encoded(entity_event(EGERIA, _I.NEW_ENTITY_EVENT, entity("g-1", "DataFile", 1, EGERIA)))
+    _intake_reads(cache, raw, "cohort.instances")
+    CohortStage.parse(SimpleNamespace(parsed=cache), raw)  # type: ignore[arg-type]
+    assert len(cache) == 0
+
+
+def test_a_cache_remembers_for_its_default_readers_and_for_none_when_nobody_reads_back() -> None:
+    parse = CountingParse()
+    cache = ParsedCache(parse)
+    cache.readers = 2  # two connector streams read each event back
+    cache.remember(b"one", {"n": 1})
+    assert cache.take_or_parse(b"one") == {"n": 1} and cache.take_or_parse(b"one") == {"n": 1}
+    assert len(cache) == 0 and parse.calls == 0
+    assert cache.take_or_parse(b"one") == {"raw": b"one"} and parse.calls == 1
+    assert len(cache) == 0  # a reader that missed is the last one: nothing kept
+    cache.readers = 0  # no connector stream in this worker
+    cache.remember(b"two", {"n": 2})
+    assert len(cache) == 0
+
+
+def test_take_or_parse_hands_back_a_remembered_none_without_parsing() -> None:
+    parse = CountingParse()
+    cache = ParsedCache(parse)
+    cache.remember(b"bad", None)  # type: ignore[arg-type]
+    assert cache.take_or_parse(b"bad") is None and parse.calls == 0
+    with pytest.raises(ValueError):
+        cache.take_or_parse(b"bad")
