@@ -204,6 +204,18 @@ def _intake_reads(cache: ParsedCache, raw: bytes, topic: str) -> None:  # type: 
     CohortIntake._remember(SimpleNamespace(parsed=cache), event, raw, route(event, raw), tail_readers)  # type: ignore[arg-type]
 
 
+def _worker_tailing_the_topic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[Parses, LineageGraphService, ParsedCache]:  # type: ignore[type-arg]
+    """A worker's parse counter, lineage graph and cache, the graph following the topic live."""
+    parses = Parses(monkeypatch)
+    service = fake_service()
+    graphs = LineageGraphService(service)  # type: ignore[arg-type]
+    cache = parsed_omrs_events(service)  # type: ignore[arg-type]
+    cache.tail(["cohort.instances"])
+    return parses, graphs, cache
+
+
 @pytest.mark.parametrize(
     "order",
     [("graph", "intake", "stage"), ("intake", "graph", "stage"), ("intake", "stage", "graph")],
@@ -212,11 +224,7 @@ def test_the_graph_the_intake_and_the_stage_parse_each_event_once_whoever_reads_
     monkeypatch: pytest.MonkeyPatch, order: tuple[str, str, str]
 ) -> None:
     """The live lineage graph and the intake read the same cohort topic in no fixed order."""
-    parses = Parses(monkeypatch)
-    service = fake_service()
-    graphs = LineageGraphService(service)  # type: ignore[arg-type]
-    cache = parsed_omrs_events(service)  # type: ignore[arg-type]
-    cache.tail(["cohort.instances"])
+    parses, graphs, cache = _worker_tailing_the_topic(monkeypatch)
     raw = encoded(entity_event(EGERIA, _I.NEW_ENTITY_EVENT, entity("g-1", "DataFile", 1, EGERIA)))
     graph = LineageGraph()
     readers = {
@@ -234,11 +242,7 @@ def test_the_graph_the_intake_and_the_stage_parse_each_event_once_whoever_reads_
 def test_a_split_batch_is_left_whole_for_the_graph_and_in_pieces_for_the_stage(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    parses = Parses(monkeypatch)
-    service = fake_service()
-    graphs = LineageGraphService(service)  # type: ignore[arg-type]
-    cache = parsed_omrs_events(service)  # type: ignore[arg-type]
-    cache.tail(["cohort.instances"])
+    parses, graphs, cache = _worker_tailing_the_topic(monkeypatch)
     a, b = entity("g-a", "DataFile", 1, EGERIA), entity("g-b", "KafkaTopic", 1, EGERIA)
     raw = encoded(batch_event(EGERIA, [a, b], [relationship("r-1", "DataFlow", 1, EGERIA, a, b)]))
     _intake_reads(cache, raw, "cohort.instances")
