@@ -16,6 +16,7 @@ import faust
 
 from app.batch_stream import BatchStream, BeforeCommit, RecordHandler
 from app.metrics import Metrics
+from app.partitioner import KeyPartitioner
 from app.readiness import Readiness
 from app.settings import Settings
 from app.topics import TopicNames
@@ -170,6 +171,7 @@ def build_faust_app(settings: Settings) -> faust.App:
         # per record, measured at 8% of a worker's CPU (benchmarks/README.md).
         producer_linger=settings.producer_linger_s,
         producer_max_batch_size=256 * 1024,
+        producer_partitioner=KeyPartitioner(),
         consumer_max_fetch_size=max(max_bytes, 8 * 1024 * 1024),
         consumer_auto_offset_reset="earliest",
         key_serializer="raw",

