@@ -25,7 +25,7 @@ from agents.cohort_errors import ErrorLog, aimed_at_us
 from agents.cohort_intake import HEADER_COHORT, HEADER_DIGEST, header, parsed_omrs_events, source_of
 from agents.cohort_store import ChangelogStore
 from agents.dead_letters import send_dead_letter
-from schemas.omrs import OMRSEventV1, parse_omrs_event
+from schemas.omrs import OMRSEventV1
 
 if TYPE_CHECKING:
     import faust
@@ -105,8 +105,7 @@ class CohortStage:
         Taken out of the cache (the stage is the last reader of what the intake routed), and
         not remembered on a miss: nobody else in this worker reads the stage's topic.
         """
-        event = self.parsed.take(raw)
-        return parse_omrs_event(raw) if event is None else event
+        return self.parsed.take_or_parse(raw)
 
     async def on_event(
         self,

@@ -35,8 +35,9 @@ EXTENSION_KEY = "lineage_graph"
 _POLL_MS = 300
 _REPLAY_RECORDS = 5000
 _LIVE_RECORDS = 500
-"""Live, the tail reads in small steps so it keeps pace with the intake and finds the
-parses the intake left for it before they age out of the worker's cache."""
+"""Live, the tail reads in smaller steps, meant to keep it closer to the intake so that the
+parses each leaves the other are still in the worker's cache (measured on the embedded
+broker: no difference in throughput from 5000)."""
 
 
 def instance_topics(service: LineageService) -> list[str]:

@@ -125,18 +125,6 @@ class ParsedCache(Generic[T]):
         """Whether a whole-topic reader follows `topic` live: it will read its records too."""
         return topic in self._tailed
 
-    def get(self, raw: bytes) -> T:
-        """What these bytes parse to: remembered, or parsed now and remembered.
-
-        An exception from `parse` propagates and nothing is remembered.
-        """
-        found = self._items.get(raw, _MISSING)
-        if found is not _MISSING:
-            return cast(T, found)
-        parsed = self._parse(raw)
-        self.remember(raw, parsed)
-        return parsed
-
 
 def worker_cache(service: LineageService, name: str, parse: Callable[[bytes], T]) -> ParsedCache[T]:
     """The worker's cache called `name` (made on first use): one per worker, shared by its agents."""

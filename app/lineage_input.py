@@ -114,14 +114,14 @@ def is_json(raw: bytes) -> bool:
 def _array_bounds(body: bytes) -> tuple[int, int]:
     """(start, end) of what is between the brackets of a JSON array, blanks trimmed; (-1, -1)
     when the body is not `[...]`. Indexes, not slices: the body may be megabytes."""
-    start, end = 0, len(body)
-    while start < end and body[start] in _JSON_WHITESPACE:
-        start += 1
-    while end > start and body[end - 1] in _JSON_WHITESPACE:
-        end -= 1
+    start, end = _trimmed(body, 0, len(body))
     if end - start < 2 or body[start] != 0x5B or body[end - 1] != 0x5D:  # "[", "]"
         return -1, -1
-    start, end = start + 1, end - 1
+    return _trimmed(body, start + 1, end - 1)
+
+
+def _trimmed(body: bytes, start: int, end: int) -> tuple[int, int]:
+    """`body[start:end]` without the JSON blanks at either end, as indexes."""
     while start < end and body[start] in _JSON_WHITESPACE:
         start += 1
     while end > start and body[end - 1] in _JSON_WHITESPACE:

@@ -40,10 +40,11 @@ def fake_service() -> SimpleNamespace:
 def test_a_miss_parses_and_a_hit_is_the_same_object_without_parsing() -> None:
     parse = CountingParse()
     cache = ParsedCache(parse)
-    first = cache.get(b"one")
+    first = cache.take_or_parse(b"one")
     assert first == {"raw": b"one"} and parse.calls == 1
-    assert cache.get(b"one") is first
+    cache.remember(b"one", first)
     assert cache.find(b"one") is first
+    assert cache.take_or_parse(b"one") is first
     assert parse.calls == 1
 
 
@@ -71,7 +72,7 @@ def test_a_failed_parse_propagates_and_is_not_remembered() -> None:
     cache = ParsedCache(parse)
     for _ in range(2):
         with pytest.raises(ValueError):
-            cache.get(b"bad")
+            cache.take_or_parse(b"bad")
     assert parse.calls == 2 and len(cache) == 0
 
 
@@ -84,10 +85,11 @@ def test_one_cache_per_worker_and_name() -> None:
     assert parsed_omrs_events(fake_service()) is not omrs  # type: ignore[arg-type]
 
 
-def test_openlineage_invalid_bytes_are_remembered_as_none() -> None:
+def test_openlineage_invalid_bytes_parse_to_none() -> None:
+    """A connector stream that reads bytes no door validated gets None, not an exception."""
     cache = parsed_events(fake_service())  # type: ignore[arg-type]
-    assert cache.get(b"not an event") is None
-    assert len(cache) == 1 and cache.get(b"not an event") is None
+    assert cache.take_or_parse(b"not an event") is None
+    assert len(cache) == 0
 
 
 def test_routed_records_carry_exactly_what_their_bytes_parse_to() -> None:
@@ -175,7 +177,6 @@ class Parses:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import agents.cohort_intake
-        import agents.cohort_stage
         import agents.lineage_graph
         from schemas.omrs import validate_omrs_event
 
@@ -190,7 +191,8 @@ class Parses:
 
         monkeypatch.setattr(agents.cohort_intake, "validate_omrs_event", counted(validate_omrs_event))
         monkeypatch.setattr(agents.lineage_graph, "parse_omrs_event", counted(parse_omrs_event))
-        monkeypatch.setattr(agents.cohort_stage, "parse_omrs_event", counted(parse_omrs_event))
+        # The stage parses with the worker's cache (`take_or_parse`), made by the intake module.
+        monkeypatch.setattr(agents.cohort_intake, "parse_omrs_event", counted(parse_omrs_event))
 
 
 def _intake_reads(cache: ParsedCache, raw: bytes, topic: str) -> None:  # type: ignore[type-arg]
