@@ -17,8 +17,8 @@ instance, a RE_IDENTIFIED event one record for the old guid and one for the new.
 records carry the cohort and, with BOTH_SINGLE_AND_DEDICATED_TOPICS, a digest of the event
 so the next agent handles an event seen on two topics once.
 
-The offset of a record is committed only after its routed copies are sent (Faust flushes
-the producer before committing) or it is dead-lettered.
+The offset of a record is committed only after its routed copies are stored (the batch
+stream flushes the producer and checks every send before committing) or it is dead-lettered.
 """
 
 from __future__ import annotations
@@ -270,7 +270,7 @@ class CohortIntake:
             if event_digest is not None:
                 record_headers.append((HEADER_DIGEST, f"{event_digest}:{record.key}".encode()))
             # The app's producer directly (no Faust per-message wrapping); the batch stream
-            # flushes it before it commits this record's offset.
+            # checks it was stored before it commits this record's offset.
             await self.service.produce(
                 self.target_names[record.stream], record.key.encode(), record.value, headers=record_headers
             )

@@ -13,8 +13,9 @@ exactly on Kafka and on the embedded broker alike.
   owns partition p is the only writer of changelog partition p;
 - on assignment it replays the changelog partition (incrementally when it held it before)
   before the agent may touch it: `await store.partition(p)` waits for that;
-- a write updates the dict and sends the changelog record through Faust's producer, which
-  Faust flushes before it commits the source offset: a write is durable before the event
+- a write updates the dict and sends the changelog record through the app's producer,
+  which the batch stream flushes, and whose acknowledgement it checks, before it commits
+  the source offset: a write is durable before the event
   that caused it is acknowledged, and an event redelivered after a crash finds its own
   write already there (handlers are idempotent).
 

@@ -66,5 +66,5 @@ async def handle_record(
             errors=errors,
         )
         return
-    # No wait: Faust flushes the producer before committing this record's offset.
+    # No wait: the batch stream checks this send was stored before committing the offset.
     await publish(service, accepted, origin=f"kafka:{message.topic}", wait=False)

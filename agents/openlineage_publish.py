@@ -12,8 +12,9 @@ this one path, so an event means the same thing whichever door it came in by:
 
 `publish(..., wait=True)` returns only once the broker has acknowledged the record
 (acks=all), which is what lets REST answer 2xx only for events that are durably stored.
-Agents pass `wait=False`: Faust flushes the producer before it commits the offset of the
-record being handled, which gives the same guarantee without a round trip per event.
+Agents pass `wait=False`: their batch stream flushes the producer and checks every send's
+acknowledgement before it commits the offsets of the records it handled, which gives the
+same guarantee without a round trip per event.
 """
 
 from __future__ import annotations

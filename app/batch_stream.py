@@ -11,7 +11,8 @@ commit per batch.
 
 Guarantees, the same as the agents had:
 - commit after handling: a batch's offsets are committed only after every record was
-  handled, everything the handlers produced was acknowledged by the broker (flush), and
+  handled, everything the handlers produced was stored by the broker (each send's
+  acknowledgement is checked, `app/producer.py`: a refused record fails the batch), and
   `before_commit` finished what the handlers left in progress (a connector's buffered
   writes, in the spirit of Kafka Connect's `SinkTask.flush` before a commit);
 - order per key: one loop, records handed over one at a time in partition order;
@@ -33,6 +34,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 from mode import Service
+
+from app.producer import BatchSends, WorkerProducer
 
 if TYPE_CHECKING:
     import faust
@@ -161,13 +164,23 @@ class BatchStream(Service):
 
     async def _handle_batch(self, batch: dict[TopicPartition, list[Any]]) -> None:
         handle = self.handle
-        for records in batch.values():
-            for record in records:
-                await handle(record, record.key, record.value)
-        # Whatever the handlers produced or left in progress is done before the offsets move on.
-        await self.lineage.app.producer.flush()
-        if self.before_commit is not None:
-            await self.before_commit()
+        with BatchSends() as sends:
+            for records in batch.values():
+                for record in records:
+                    await handle(record, record.key, record.value)
+            # Whatever the handlers produced or left in progress is done before the offsets
+            # move on: sent at once (nothing more will join it), stored, not just attempted.
+            await self._flush_producer()
+            if self.before_commit is not None:
+                await self.before_commit()
+        await sends.check()
+
+    async def _flush_producer(self) -> None:
+        producer = self.lineage.app.producer
+        if isinstance(producer, WorkerProducer):
+            await producer.flush_now()
+        else:
+            await producer.flush()
 
     def _rewind(self, batch: dict[TopicPartition, list[Any]]) -> None:
         assert self.consumer is not None

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import faust
+from faust.types import ProducerT
 
 from app.batch_stream import BatchStream, BeforeCommit, RecordHandler
 from app.metrics import Metrics
 from app.partitioner import KeyPartitioner
+from app.producer import WorkerProducer
 from app.readiness import Readiness
 from app.settings import Settings
 from app.topics import TopicNames
@@ -145,12 +147,20 @@ class LineageService:
         return self.topic(self.names.dead_letter, partitions=self.settings.topic_partitions, declare=True)
 
 
+class LineageApp(faust.App):
+    """The Faust app with the worker's producer (`app/producer.py`): batch streams check that
+    everything they sent was stored before they commit."""
+
+    def _new_producer(self) -> ProducerT:
+        return WorkerProducer(self.transport, loop=self.loop, beacon=self.beacon)
+
+
 def build_faust_app(settings: Settings) -> faust.App:
     """The Faust app: its id is the server name, so replicas form one consumer group."""
     replica_dir = settings.data_dir / f"worker-{settings.web_port}"
     replica_dir.mkdir(parents=True, exist_ok=True)
     max_bytes = settings.max_event_bytes + _FRAME_OVERHEAD
-    return faust.App(
+    return LineageApp(
         settings.server_name,
         broker=settings.faust_broker_url(),
         store="memory://",

@@ -63,6 +63,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument("--seconds", type=float, help="seconds of work in the throughput backlog")
     parser.add_argument("--latency-seconds", type=float, help="length of the paced latency phase")
+    parser.add_argument(
+        "--latency-rate",
+        type=float,
+        help="events/s of every latency phase (default: half each scenario's measured rate); "
+        "with one rate for all, each path's latency compares with the raw loop's at the same load",
+    )
     parser.add_argument("--events", type=int, help="fixed throughput backlog instead of a calibrated one")
     parser.add_argument("--soak-events", type=int, help="also run this many events paced, for memory growth")
     parser.add_argument(
@@ -101,6 +107,7 @@ async def run(args: argparse.Namespace) -> int:
         args.quick,
         target_seconds=args.seconds,
         latency_seconds=args.latency_seconds,
+        latency_rate=args.latency_rate,
         events=args.events,
         soak_events=args.soak_events,
         soak_rate=args.soak_rate,

@@ -12,8 +12,8 @@ How one streaming scenario is measured (`measure_stream`):
    CPU per event from `/proc/<pid>/task/*/stat` (main thread and other threads apart), and
    the broker's CPU when it is the embedded one. Producing while the children are stopped
    keeps the load generator's CPU out of the measurement on a 2-core machine.
-5. **Latency**: records produced at `rate_fraction` (0.5) of the measured rate for
-   `latency_seconds`; each carries its send time (`benchSentNs`), so latency is arrival on
+5. **Latency**: records produced at `rate_fraction` (0.5) of the measured rate (or at
+   `latency_rate`, the same for every scenario) for `latency_seconds`; each carries its send time (`benchSentNs`), so latency is arrival on
    the output topic minus send time: produce to handled, queueing included.
 6. **Soak** (optional, `--soak-events`): a long paced run; RSS at its start and end.
 
@@ -75,6 +75,9 @@ class BenchConfig:
     target_seconds: float = 10.0  # of work in the throughput backlog
     latency_seconds: float = 10.0
     rate_fraction: float = 0.5
+    # events/s of every scenario's latency phase; default: rate_fraction of its measured rate.
+    # One rate for all compares each path's latency with the raw loop's at the same load.
+    latency_rate: float | None = None
     calibrate_events: int = 3000
     min_events: int = 2000
     max_events: int = 1_000_000
@@ -908,7 +911,7 @@ async def measure_stream(
 
             phase("throughput")
             # 4. latency at a fraction of the maximum
-            rate = max(1.0, result.events_per_s * config.rate_fraction)
+            rate = config.latency_rate or max(1.0, result.events_per_s * config.rate_fraction)
             lat = loader.take(max(50, int(rate * config.latency_seconds)))
             window = collector.window(lat, every)
             achieved = await loader.paced(lat, rate)

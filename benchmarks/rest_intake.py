@@ -214,7 +214,7 @@ async def run_rest(
                 # latency at a fraction of the maximum
                 mark = len(load.accepted)
                 http_mark = len(load.http_ms)
-                rate = result.events_per_s * config.rate_fraction
+                rate = config.latency_rate or result.events_per_s * config.rate_fraction
                 achieved = await load.paced(rate, config.latency_seconds, concurrency)
                 seqs = load.seqs_since(mark)
                 got = await _wait_arrivals(collector, seqs, 60, child)
