@@ -43,6 +43,8 @@ from typing import TYPE_CHECKING, Any, cast
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from schemas.json_text import dump_json
+
 if TYPE_CHECKING:
     from app.service import LineageService
 
@@ -53,7 +55,7 @@ _FETCH_BYTES = 16 * 1024 * 1024
 
 
 def encode_value(value: Any) -> bytes | None:
-    return None if value is None else orjson.dumps(value)
+    return None if value is None else dump_json(value)
 
 
 def decode_value(raw: bytes | None) -> Any:
@@ -187,7 +189,7 @@ class ChangelogStore:
     # -- writes -----------------------------------------------------------------------
     async def put(self, p: int, key: str, value: Any) -> asyncio.Future[Any]:
         """Set key in partition p and send the changelog record; returns the delivery future."""
-        encoded = orjson.dumps(value)
+        encoded = dump_json(value)  # kept: sized to fit, where orjson's own bytes hold ~10x
         self._data[p].set_raw(key, encoded)
         sent = await self.service.produce(self.changelog_name, key.encode(), encoded, partition=p)
         return cast("asyncio.Future[Any]", sent)

@@ -9,14 +9,12 @@ dependency on the official client being installed.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-import orjson
 from pydantic import BaseModel
 
-from schemas.json_text import load_json
+from schemas.json_text import dump_json, load_json
 
 _ITEM_BOUNDARY = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
 _JSON_WHITESPACE = b" \t\r\n"
@@ -24,14 +22,6 @@ _JSON_WHITESPACE = b" \t\r\n"
 
 class NotAnEvent(TypeError):
     """The object is none of the forms an OpenLineage event can be given in."""
-
-
-def json_bytes(obj: Any) -> bytes:
-    """Compact JSON of plain data; integers beyond 64 bits go through the standard library."""
-    try:
-        return orjson.dumps(obj)
-    except TypeError:
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def event_bytes(event: Any) -> bytes:
@@ -45,9 +35,9 @@ def event_bytes(event: Any) -> bytes:
     if isinstance(event, str):
         return event.encode()
     if isinstance(event, dict):
-        return json_bytes(event)
+        return dump_json(event)
     if isinstance(event, BaseModel):
-        return json_bytes(event.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return dump_json(event.model_dump(mode="json", by_alias=True, exclude_none=True))
     if type(event).__module__.startswith("openlineage."):
         return _official_client_json(event)
     raise NotAnEvent(

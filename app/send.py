@@ -13,6 +13,8 @@ from typing import IO, Any
 
 import orjson
 
+from schemas.json_text import dump_json
+
 
 @dataclass
 class ParsedInput:
@@ -34,7 +36,7 @@ def parse_input(text: str) -> ParsedInput:
         except orjson.JSONDecodeError as exc:
             result.bad_lines.append((_line_of(text, exc.pos), f"not JSON: {exc.msg}"))
             return result
-        result.events = [orjson.dumps(item) for item in document]
+        result.events = [dump_json(item) for item in document]
         return result
     for number, line in _numbered_lines(text):
         try:

@@ -21,10 +21,9 @@ import json
 from collections.abc import Callable
 from typing import Any, Literal, TypeAlias
 
-import orjson
-
 from schemas.asset_manager import AssetManagerEventType, validate_asset_manager_event
 from schemas.errors import FieldError
+from schemas.json_text import dump_json
 from schemas.openlineage import validate_event
 
 Kind: TypeAlias = Literal["omrs", "openlineage", "asset-manager"]
@@ -99,17 +98,10 @@ def detect_kind(obj: Any) -> Kind | None:
     return None
 
 
-def _to_json_bytes(obj: Any) -> bytes:
-    try:
-        return orjson.dumps(obj)
-    except TypeError:
-        return json.dumps(obj).encode()
-
-
 def _check_omrs(obj: Any) -> list[FieldError]:
     from schemas.omrs import validate_omrs_event  # lazily: written separately, may be absent
 
-    _, errors = validate_omrs_event(_to_json_bytes(obj))
+    _, errors = validate_omrs_event(dump_json(obj))
     return list(errors)
 
 

@@ -35,7 +35,7 @@ from agents.openlineage_publish import (
     send_event,
     wait_all_stored,
 )
-from app.lineage_input import is_json, json_array_items, json_bytes
+from app.lineage_input import is_json, json_array_items
 from app.web import router
 from app.web.responses import (
     RequestError,
@@ -47,7 +47,7 @@ from app.web.responses import (
     require_token,
 )
 from schemas.errors import FieldError
-from schemas.json_text import load_json
+from schemas.json_text import dump_json, load_json
 
 if TYPE_CHECKING:
     from app.service import LineageService
@@ -151,7 +151,7 @@ def _loaded_items(body: bytes, content_type: str) -> list[bytes | None]:
         raise not_json(str(exc), content_type) from None
     if not isinstance(items, list):
         raise RequestError(400, [FieldError("$", "a batch is a JSON array of OpenLineage events")])
-    return [json_bytes(item) if isinstance(item, dict) else None for item in items]
+    return [dump_json(item) if isinstance(item, dict) else None for item in items]
 
 
 class LineageIntakeViews:
