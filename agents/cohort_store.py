@@ -18,11 +18,11 @@ exactly on Kafka and on the embedded broker alike.
   member holds a copy of every instance it is told about, so this is most of its memory;
 - on assignment it replays the changelog partition (incrementally when it held it before)
   before the agent may touch it: `await store.partition(p)` waits for that;
-- a write updates the dict and sends the changelog record through the app's producer,
+- a write updates the map and sends the changelog record through the app's producer,
   which the batch stream flushes, and whose acknowledgement it checks, before it commits
-  the source offset: a write is durable before the event
-  that caused it is acknowledged, and an event redelivered after a crash finds its own
-  write already there (handlers are idempotent).
+  the source offset: a write is durable before the event that caused it is acknowledged,
+  and an event redelivered after a crash finds its own write already there (handlers are
+  idempotent).
 
 `ChangelogReader` (read side, any replica): tails every partition of a changelog topic and
 keeps the latest value per key, for REST views, readiness and the lineage graph. It is
@@ -37,7 +37,7 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
@@ -52,25 +52,6 @@ log = logging.getLogger(__name__)
 
 _FETCH_WAIT_MS = 200
 _FETCH_BYTES = 16 * 1024 * 1024
-
-
-def encode_value(value: Any) -> bytes | None:
-    return None if value is None else dump_json(value)
-
-
-def decode_value(raw: bytes | None) -> Any:
-    return None if raw is None else orjson.loads(raw)
-
-
-def apply_record(data: MutableMapping[str, Any], key: bytes | None, value: bytes | None) -> None:
-    """Apply one changelog record to a map: the last value of a key wins, a tombstone deletes it."""
-    if key is None:
-        return
-    name = key.decode()
-    if value is None:
-        data.pop(name, None)
-    else:
-        data[name] = orjson.loads(value)
 
 
 class JsonValues(Mapping[str, Any]):
@@ -106,6 +87,15 @@ class JsonValues(Mapping[str, Any]):
         raw = self.raw
         raw[key] = value
         raw.move_to_end(key)
+
+    def apply(self, key: bytes | None, value: bytes | None) -> None:
+        """Apply one changelog record: the last value of a key wins, a tombstone deletes it."""
+        if key is None:
+            return
+        if value is None:
+            self.raw.pop(key.decode(), None)
+        else:
+            self.set_raw(key.decode(), value)
 
 
 def new_consumer(service: LineageService) -> AIOKafkaConsumer:
@@ -238,11 +228,7 @@ class ChangelogStore:
 
             def apply(record: Any) -> None:
                 nonlocal replayed
-                if record.key is not None:
-                    if record.value is None:
-                        data.raw.pop(record.key.decode(), None)
-                    else:
-                        data.set_raw(record.key.decode(), record.value)
+                data.apply(record.key, record.value)
                 replayed += 1
 
             self._positions[p] = await replay_to_high_watermark(consumer, tp, start, apply)

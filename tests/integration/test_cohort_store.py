@@ -7,7 +7,7 @@ import asyncio
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from agents.cohort_store import apply_record, replay_to_high_watermark
+from agents.cohort_store import JsonValues, replay_to_high_watermark
 from tests.support.kafka import Broker, create_topic, produce, unique
 
 
@@ -22,15 +22,15 @@ def test_replay_reads_every_record_written_in_multi_record_batches(broker: Broke
         keys=[f"k{i % 120}".encode() for i in range(500)],
     )
 
-    async def replay() -> tuple[dict[str, object], int, int]:
+    async def replay() -> tuple[JsonValues, int, int]:
         consumer = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False)
         await consumer.start()
         try:
             tp = TopicPartition(topic, 0)
             consumer.assign([tp])
-            data: dict[str, object] = {}
+            data = JsonValues()
             position = await replay_to_high_watermark(
-                consumer, tp, 0, lambda record: apply_record(data, record.key, record.value)
+                consumer, tp, 0, lambda record: data.apply(record.key, record.value)
             )
             end = (await consumer.end_offsets([tp]))[tp]
             return data, position, end

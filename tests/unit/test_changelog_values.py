@@ -42,3 +42,13 @@ def test_keys_run_oldest_write_first() -> None:
     values.set_raw("a", orjson.dumps(4))
     assert list(values) == ["b", "c", "a"]
     assert next(iter(values.items())) == ("b", 2)
+
+
+def test_a_changelog_record_sets_its_key_and_a_tombstone_deletes_it() -> None:
+    values = JsonValues()
+    values.apply(b"a", b'{"version":1}')
+    values.apply(b"b", b"2")
+    values.apply(b"a", b'{"version":2}')
+    values.apply(b"b", None)
+    values.apply(None, b"3")  # a record without a key names nothing
+    assert dict(values.items()) == {"a": {"version": 2}}
