@@ -35,7 +35,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 from mode import Service
 
-from app.producer import BatchSends, WorkerProducer
+from app.producer import BatchSends
 
 if TYPE_CHECKING:
     import faust
@@ -170,17 +170,10 @@ class BatchStream(Service):
                     await handle(record, record.key, record.value)
             # Whatever the handlers produced or left in progress is done before the offsets
             # move on: sent at once (nothing more will join it), stored, not just attempted.
-            await self._flush_producer()
+            await self.lineage.producer.flush_now()
             if self.before_commit is not None:
                 await self.before_commit()
         await sends.check()
-
-    async def _flush_producer(self) -> None:
-        producer = self.lineage.app.producer
-        if isinstance(producer, WorkerProducer):
-            await producer.flush_now()
-        else:
-            await producer.flush()
 
     def _rewind(self, batch: dict[TopicPartition, list[Any]]) -> None:
         assert self.consumer is not None

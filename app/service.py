@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.types import ProducerT
@@ -84,7 +84,12 @@ class LineageService:
         The hot paths' way to produce: the app's producer directly, without a Faust topic's
         per-message wrapping. Batch streams flush the producer before they commit.
         """
-        return await self.app.producer.send(topic, key, value, partition, None, headers)
+        return await self.producer.send(topic, key, value, partition, None, headers)
+
+    @property
+    def producer(self) -> WorkerProducer:
+        """The app's producer: always a `WorkerProducer`, which `LineageApp` makes."""
+        return cast(WorkerProducer, self.app.producer)
 
     def add_record_agent(
         self,

@@ -13,8 +13,9 @@ How one streaming scenario is measured (`measure_stream`):
    the broker's CPU when it is the embedded one. Producing while the children are stopped
    keeps the load generator's CPU out of the measurement on a 2-core machine.
 5. **Latency**: records produced at `rate_fraction` (0.5) of the measured rate (or at
-   `latency_rate`, the same for every scenario) for `latency_seconds`; each carries its send time (`benchSentNs`), so latency is arrival on
-   the output topic minus send time: produce to handled, queueing included.
+   `latency_rate`, the same for every scenario) for `latency_seconds`; each carries its
+   send time (`benchSentNs`), so latency is arrival on the output topic minus send time:
+   produce to handled, queueing included.
 6. **Soak** (optional, `--soak-events`): a long paced run; RSS at its start and end.
 
 Peak RSS is sampled from `/proc` every 0.2 s for each child's whole process tree. Every
