@@ -1,0 +1,85 @@
+"""The key-value interface every state store offers its handlers, and an in-memory one for tests.
+
+Keys and values are bytes; keys sort bytewise, so a store can be read in key order and by
+prefix (`scan`). The RocksDB-backed stores of `runtime.state` implement this interface; pure
+logic (the lineage read models, the cohort rules) is written against it and unit-tested
+with `MemoryKeyValue`.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from typing import Protocol
+
+
+class KeyValue(Protocol):
+    """Read and write one store (one partition of it, or a whole replicated store)."""
+
+    def get(self, key: bytes) -> bytes | None:
+        """The value of `key`, None when absent."""
+        ...
+
+    def put(self, key: bytes, value: bytes) -> None:
+        """Set `key` to `value`."""
+        ...
+
+    def delete(self, key: bytes) -> None:
+        """Remove `key` (nothing happens when it is absent)."""
+        ...
+
+    def scan(
+        self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """Every (key, value) whose key starts with `prefix`, in key order (descending with
+        `reverse`). `start` begins the walk at that key (inclusive) instead of the prefix's end."""
+        ...
+
+
+class MemoryKeyValue:
+    """`KeyValue` in memory: a dict and a sorted key list (for unit tests and small tools)."""
+
+    def __init__(self) -> None:
+        self._data: dict[bytes, bytes] = {}
+        self._keys: list[bytes] = []
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def get(self, key: bytes) -> bytes | None:
+        return self._data.get(key)
+
+    def put(self, key: bytes, value: bytes) -> None:
+        if key not in self._data:
+            bisect.insort(self._keys, key)
+        self._data[key] = value
+
+    def delete(self, key: bytes) -> None:
+        if self._data.pop(key, None) is not None:
+            del self._keys[bisect.bisect_left(self._keys, key)]
+
+    def scan(
+        self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        keys = self._keys
+        if not reverse:
+            i = bisect.bisect_left(keys, start if start is not None and start > prefix else prefix)
+            while i < len(keys) and keys[i].startswith(prefix):
+                yield keys[i], self._data[keys[i]]
+                i += 1
+            return
+        if start is not None:
+            i = bisect.bisect_right(keys, start) - 1
+        else:
+            i = bisect.bisect_left(keys, _after_prefix(prefix)) - 1 if prefix else len(keys) - 1
+        while i >= 0 and keys[i].startswith(prefix):
+            yield keys[i], self._data[keys[i]]
+            i -= 1
+
+
+def _after_prefix(prefix: bytes) -> bytes:
+    """The first key after every key that starts with `prefix` (prefix not all 0xff)."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return b"\xff" * (len(prefix) + 1)
+    return stripped[:-1] + bytes([stripped[-1] + 1])
