@@ -3,6 +3,9 @@
 Input is either one JSON array of events, or JSON lines (one event per line; blank lines are
 skipped). A line that is not JSON is reported with its line number; every good line is
 still sent, and the command exits non-zero so scripts notice. Nothing is silently dropped.
+Lines are read by the strict decoder the service uses (`schemas.strict_json`), so a line it
+would refuse (duplicate keys, lone surrogates, ...) is reported instead of sent. A file may
+start with a UTF-8 byte order mark (some editors write one): it is not part of the events.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from typing import IO, Any
 
 import orjson
 
-from schemas.json_text import dump_json
+from schemas.json_text import dump_json, load_json
+from schemas.strict_json import JSONRefused
 
 
 @dataclass
@@ -32,20 +36,33 @@ def parse_input(text: str) -> ParsedInput:
         return result
     if stripped.startswith("["):
         try:
-            document = orjson.loads(stripped)
-        except orjson.JSONDecodeError as exc:
-            result.bad_lines.append((_line_of(text, exc.pos), f"not JSON: {exc.msg}"))
+            document = load_json(stripped)
+        except JSONRefused as exc:
+            result.bad_lines.append((_line_of(text, _syntax_error_at(stripped) + text.index("[")), _why(exc)))
             return result
         result.events = [dump_json(item) for item in document]
         return result
     for number, line in _numbered_lines(text):
         try:
-            orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            result.bad_lines.append((number, f"not JSON: {exc.msg}"))
+            load_json(line)
+        except JSONRefused as exc:
+            result.bad_lines.append((number, _why(exc)))
             continue
         result.events.append(line.encode())
     return result
+
+
+def _why(refusal: JSONRefused) -> str:
+    return f"{'not JSON' if refusal.unreadable else 'refused'}: {refusal}"
+
+
+def _syntax_error_at(text: str) -> int:
+    """Where orjson stops reading `text` (0 when it reads it all: the refusal is for a rule)."""
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        return int(exc.pos)
+    return 0
 
 
 def _numbered_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -79,9 +96,10 @@ def produce(bootstrap: list[str], topic: str, events: list[bytes], key: str | No
 
 
 def read_source(path: str, stdin: IO[str]) -> str:
+    """The text of a file (`-`: stdin), without a UTF-8 byte order mark at its start."""
     if path == "-":
-        return stdin.read()
-    with open(path, encoding="utf-8") as handle:
+        return stdin.read().removeprefix("\ufeff")
+    with open(path, encoding="utf-8-sig") as handle:
         return handle.read()
 
 

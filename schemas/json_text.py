@@ -1,4 +1,5 @@
-"""Reading JSON text the way every entry point of this service does (no pydantic, light to import)."""
+"""Reading and writing JSON the way every entry point of this service does (no pydantic, light
+to import). Reading is `schemas.strict_json.decode`: strict UTF-8 JSON within limits."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 from typing import Any
 
 import orjson
+
+from schemas.strict_json import decode
 
 
 def dump_json(obj: Any) -> bytes:
@@ -16,25 +19,22 @@ def dump_json(obj: Any) -> bytes:
     JSON (a changelog store's values, a parsed-event cache's keys, a batch of events to send)
     would hold ten times its size, so the document is copied into bytes of its own size
     (~0.3 µs for 3 KB). Integers beyond 64 bits, which orjson refuses, go through the
-    standard library.
+    standard library. Text that is not Unicode (a lone surrogate) cannot be JSON: ValueError.
     """
     try:
         dumped = orjson.dumps(obj)
     except TypeError:
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+        try:
+            return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"cannot write JSON: a string holds a lone surrogate ({exc.reason})") from None
     return bytes(memoryview(dumped))
 
 
-def load_json(raw: bytes | str) -> Any:
-    """JSON to Python: orjson, else the standard library for what orjson refuses but pydantic's
-    own parser takes (big integers, `1e400`, `NaN`), so both paths agree on what is JSON.
+def load_json(raw: bytes | bytearray | memoryview | str) -> Any:
+    """JSON to Python, strictly (`schemas.strict_json.decode`): UTF-8 only, no lone
+    surrogates, no duplicate keys, no NaN, within the depth and size limits; integers exact.
 
-    Raises ValueError (orjson's message) when the text is not JSON at all.
+    Raises `schemas.strict_json.JSONRefused` (a ValueError) with every problem at its path.
     """
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as first:
-        try:
-            return json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ValueError(str(first)) from None
+    return decode(raw)

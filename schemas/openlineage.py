@@ -20,15 +20,23 @@ Decisions, and why:
 - **Facets.** Standard facets are typed; any other facet must still carry `_producer`. A
   facet with `"_deleted": true` needs nothing else. This is a left-to-right union (typed
   facet first, then `DeletedFacet`) so the common case is one try, all inside pydantic-core.
+- **Reading.** Bytes and text go through the strict decoder (`schemas.strict_json`, the
+  same for every door), and its result is validated: what pydantic checks is exactly what
+  the decoder read (integers of any size exact, nothing it refused).
+- **Bounded error work.** Facets and datasets are validated within an error budget
+  (`schemas.error_budget`): after MAX_ERRORS errors the rest of the event is not checked,
+  and the errors end with one saying so. The lists and maps inside facets (schema fields,
+  column-lineage entries, input fields, transformations, symlinks, owners) stop at their
+  first invalid item, reported with all its errors (`fail_fast`, inside pydantic-core, free
+  for valid events). An event with a million broken facets or schema fields costs about
+  what a valid one of its size costs, not seconds.
 - **Speed.** Everything is checked by pydantic-core in strict mode (no coercion: a number
-  is not a name) with plain types and two regexes; the only Python validator is the one
-  parsing `eventTime`. Bytes are first tried as a RunEvent with `model_validate_json` (the
-  hot path: most events are run events); only on failure is the JSON loaded to pick the
-  kind and report every error of that kind at once. Events, entities and facets are
-  models (attribute access where cataloguing reads them); the many small items inside
-  facets (schema fields, column-lineage input fields and transformations, symlink
-  identifiers, owners) are TypedDicts: a ~20 KB Spark event holds ~150 of them and, as
-  models, they made parsing nearly twice as slow (object creation and garbage collection).
+  is not a name) with plain types and two regexes; the Python code it calls is the
+  `eventTime` parser and the budget's wrapper around facets and datasets. Events, entities
+  and facets are models (attribute access where cataloguing reads them); the many small
+  items inside facets (schema fields, column-lineage input fields and transformations,
+  symlink identifiers, owners) are TypedDicts: a ~20 KB Spark event holds ~150 of them and,
+  as models, they made parsing nearly twice as slow (object creation and garbage collection).
 """
 
 from __future__ import annotations
@@ -50,8 +58,9 @@ from pydantic import (
 )
 from typing_extensions import TypedDict  # pydantic needs this one, not typing.TypedDict, before 3.12
 
-from schemas.errors import EventValidationError, FieldError, json_path
-from schemas.json_text import load_json
+from schemas.error_budget import BUDGETED, error_budget
+from schemas.errors import EventValidationError, FieldError, bounded, json_path
+from schemas.strict_json import JSONRefused, decode
 
 SPEC_VERSION = "2-0-2"
 SCHEMA_BASE = f"https://openlineage.io/spec/{SPEC_VERSION}/OpenLineage.json"
@@ -138,7 +147,7 @@ class DeletedFacet(_Model):
 
 
 _L2R = Field(union_mode="left_to_right")
-AnyFacet = Annotated[Facet | DeletedFacet, _L2R]
+AnyFacet = Annotated[Facet | DeletedFacet, _L2R, BUDGETED]
 
 
 class _Facets(_Model):
@@ -206,10 +215,10 @@ class ProcessingEngineRunFacet(Facet):
 
 
 class RunFacets(_Facets):
-    parent: Annotated[ParentRunFacet | DeletedFacet, _L2R] | None = None
-    nominalTime: Annotated[NominalTimeRunFacet | DeletedFacet, _L2R] | None = None
-    errorMessage: Annotated[ErrorMessageRunFacet | DeletedFacet, _L2R] | None = None
-    processing_engine: Annotated[ProcessingEngineRunFacet | DeletedFacet, _L2R] | None = None
+    parent: Annotated[ParentRunFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    nominalTime: Annotated[NominalTimeRunFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    errorMessage: Annotated[ErrorMessageRunFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    processing_engine: Annotated[ProcessingEngineRunFacet | DeletedFacet, _L2R, BUDGETED] | None = None
 
 
 # job facets
@@ -238,7 +247,7 @@ class Owner(TypedDict):
 
 
 class OwnershipFacet(Facet):
-    owners: list[Owner] | None = None
+    owners: list[Owner] | None = Field(default=None, fail_fast=True)
 
 
 class SourceCodeLocationJobFacet(Facet):
@@ -257,12 +266,12 @@ class SourceCodeJobFacet(Facet):
 
 
 class JobFacets(_Facets):
-    sql: Annotated[SQLJobFacet | DeletedFacet, _L2R] | None = None
-    jobType: Annotated[JobTypeJobFacet | DeletedFacet, _L2R] | None = None
-    documentation: Annotated[DocumentationFacet | DeletedFacet, _L2R] | None = None
-    ownership: Annotated[OwnershipFacet | DeletedFacet, _L2R] | None = None
-    sourceCodeLocation: Annotated[SourceCodeLocationJobFacet | DeletedFacet, _L2R] | None = None
-    sourceCode: Annotated[SourceCodeJobFacet | DeletedFacet, _L2R] | None = None
+    sql: Annotated[SQLJobFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    jobType: Annotated[JobTypeJobFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    documentation: Annotated[DocumentationFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    ownership: Annotated[OwnershipFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    sourceCodeLocation: Annotated[SourceCodeLocationJobFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    sourceCode: Annotated[SourceCodeJobFacet | DeletedFacet, _L2R, BUDGETED] | None = None
 
 
 # dataset facets
@@ -274,11 +283,11 @@ class SchemaField(TypedDict):
     type: NotRequired[str | None]
     description: NotRequired[str | None]
     ordinal_position: NotRequired[int | None]
-    fields: NotRequired[list[SchemaField] | None]
+    fields: NotRequired[Annotated[list[SchemaField] | None, Field(fail_fast=True)]]
 
 
 class SchemaDatasetFacet(Facet):
-    fields: list[SchemaField] | None = None
+    fields: list[SchemaField] | None = Field(default=None, fail_fast=True)
 
 
 class DatasourceDatasetFacet(Facet):
@@ -299,19 +308,19 @@ class InputField(TypedDict):
     namespace: str
     name: str
     field: str
-    transformations: NotRequired[list[Transformation] | None]
+    transformations: NotRequired[Annotated[list[Transformation] | None, Field(fail_fast=True)]]
 
 
 @_item
 class ColumnLineageField(TypedDict):
-    inputFields: list[InputField]
+    inputFields: Annotated[list[InputField], Field(fail_fast=True)]
     transformationDescription: NotRequired[str | None]
     transformationType: NotRequired[str | None]
 
 
 class ColumnLineageDatasetFacet(Facet):
-    fields: dict[str, ColumnLineageField]
-    dataset: list[InputField] | None = None
+    fields: dict[str, ColumnLineageField] = Field(fail_fast=True)
+    dataset: list[InputField] | None = Field(default=None, fail_fast=True)
 
 
 @_item
@@ -322,7 +331,7 @@ class SymlinkIdentifier(TypedDict):
 
 
 class SymlinksDatasetFacet(Facet):
-    identifiers: list[SymlinkIdentifier] | None = None
+    identifiers: list[SymlinkIdentifier] | None = Field(default=None, fail_fast=True)
 
 
 class PreviousIdentifier(_Model):
@@ -345,15 +354,19 @@ class DatasetVersionDatasetFacet(Facet):
 
 
 class DatasetFacets(_Facets):
-    schema_: Annotated[SchemaDatasetFacet | DeletedFacet, _L2R] | None = Field(default=None, alias="schema")
-    dataSource: Annotated[DatasourceDatasetFacet | DeletedFacet, _L2R] | None = None
-    columnLineage: Annotated[ColumnLineageDatasetFacet | DeletedFacet, _L2R] | None = None
-    symlinks: Annotated[SymlinksDatasetFacet | DeletedFacet, _L2R] | None = None
-    documentation: Annotated[DocumentationFacet | DeletedFacet, _L2R] | None = None
-    ownership: Annotated[OwnershipFacet | DeletedFacet, _L2R] | None = None
-    lifecycleStateChange: Annotated[LifecycleStateChangeDatasetFacet | DeletedFacet, _L2R] | None = None
-    storage: Annotated[StorageDatasetFacet | DeletedFacet, _L2R] | None = None
-    version: Annotated[DatasetVersionDatasetFacet | DeletedFacet, _L2R] | None = None
+    schema_: Annotated[SchemaDatasetFacet | DeletedFacet, _L2R, BUDGETED] | None = Field(
+        default=None, alias="schema"
+    )
+    dataSource: Annotated[DatasourceDatasetFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    columnLineage: Annotated[ColumnLineageDatasetFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    symlinks: Annotated[SymlinksDatasetFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    documentation: Annotated[DocumentationFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    ownership: Annotated[OwnershipFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    lifecycleStateChange: (
+        Annotated[LifecycleStateChangeDatasetFacet | DeletedFacet, _L2R, BUDGETED] | None
+    ) = None
+    storage: Annotated[StorageDatasetFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    version: Annotated[DatasetVersionDatasetFacet | DeletedFacet, _L2R, BUDGETED] | None = None
 
 
 # --------------------------------------------------------------------------- entities
@@ -447,8 +460,8 @@ class BaseEvent(_Model):
 
 class _JobCarrier(BaseEvent):
     job: Job
-    inputs: list[InputDataset] | None = None
-    outputs: list[OutputDataset] | None = None
+    inputs: list[Annotated[InputDataset, BUDGETED]] | None = None
+    outputs: list[Annotated[OutputDataset, BUDGETED]] | None = None
 
     @property
     def job_key(self) -> JobKey:
@@ -599,40 +612,38 @@ def _json_loc(loc: tuple[int | str, ...]) -> list[int | str] | None:
 
 def _load(raw: bytes | str) -> Any:
     try:
-        return load_json(raw)
-    except ValueError as exc:
-        raise EventValidationError([FieldError("$", f"invalid JSON: {exc}")]) from None
+        return decode(raw)
+    except JSONRefused as exc:
+        raise EventValidationError(exc.errors) from None
 
 
 def _validate_object(obj: Any) -> OpenLineageEvent:
+    """Validate loaded JSON as the event it is meant to be, within an error budget
+    (`schemas.error_budget`): at most MAX_ERRORS errors are looked for."""
     if not isinstance(obj, dict):
         raise EventValidationError([FieldError("$", "an OpenLineage event must be a JSON object")])
     model = _MODELS[event_kind(obj)]
-    try:
-        return model.model_validate(obj)
-    except ValidationError as exc:
-        raise EventValidationError(_field_errors(exc)) from None
+    with error_budget() as budget:
+        try:
+            return model.model_validate(obj)
+        except ValidationError as exc:
+            raise EventValidationError(bounded(_field_errors(exc), unchecked=budget.skipped)) from None
 
 
 def parse_event(raw: bytes | bytearray | memoryview | str | dict[str, Any]) -> OpenLineageEvent:
-    """Parse and validate one OpenLineage event; raise EventValidationError with every error.
+    """Parse and validate one OpenLineage event; raise EventValidationError with its errors
+    (at most MAX_ERRORS, then one saying what was left out).
 
-    Bytes and str are tried as a RunEvent straight from JSON (the common case, one pass in
-    pydantic-core); anything else is loaded, its kind decided, and validated as that kind.
+    Bytes and text are read by the strict decoder (`schemas.strict_json`), so what it
+    refuses (not UTF-8, lone surrogates, duplicate keys, ...) is refused here with its path,
+    and every string of an accepted event is Unicode text that encodes again as UTF-8. A
+    dict is validated as given.
     """
     if isinstance(raw, dict):
         return _validate_object(raw)
-    if isinstance(raw, memoryview | bytearray):
-        raw = bytes(raw)
-    if not isinstance(raw, bytes | str):
+    if not isinstance(raw, bytes | bytearray | memoryview | str):
         raise EventValidationError([FieldError("$", "an OpenLineage event must be a JSON object")])
-    try:
-        event = RunEvent.model_validate_json(raw)
-    except ValidationError:
-        return _validate_object(_load(raw))
-    if event.schemaURL is not None and declared_kind(event.schemaURL) not in (None, "RunEvent"):
-        return _validate_object(_load(raw))
-    return event
+    return _validate_object(_load(raw))
 
 
 def validate_event(raw: Any) -> tuple[OpenLineageEvent | None, list[FieldError]]:

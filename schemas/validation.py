@@ -17,14 +17,14 @@ Decisions, and why:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, Literal, TypeAlias
 
 from schemas.asset_manager import AssetManagerEventType, validate_asset_manager_event
 from schemas.errors import FieldError
-from schemas.json_text import dump_json
+from schemas.json_text import dump_json, load_json
 from schemas.openlineage import validate_event
+from schemas.strict_json import JSONRefused
 
 Kind: TypeAlias = Literal["omrs", "openlineage", "asset-manager"]
 KINDS: tuple[Kind, ...] = ("omrs", "openlineage", "asset-manager")
@@ -33,12 +33,14 @@ _ASSET_MANAGER_EVENT_TYPES = frozenset(t.value for t in AssetManagerEventType)
 
 
 class UnreadableEvent:
-    """Stands in, in `load_events`' result, for an event whose text is not JSON."""
+    """Stands in, in `load_events`' result, for an event whose text is not JSON, or is JSON
+    the strict decoder refuses (`refused_json`: a duplicate key, a lone surrogate, ...)."""
 
-    __slots__ = ("message",)
+    __slots__ = ("message", "refused_json")
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, refused_json: bool = False) -> None:
         self.message = message
+        self.refused_json = refused_json
 
     def __repr__(self) -> str:
         return f"UnreadableEvent({self.message!r})"
@@ -50,16 +52,18 @@ class UnreadableEvent:
 
 
 def _loads(text: str) -> Any:
-    """The standard library's parser: slower than orjson but exact, where orjson would turn
-    an integer beyond 64 bits into a float (a file is checked once; exactness matters more)."""
-    return json.loads(text)
+    """The strict decoder every door uses (`schemas.strict_json`): what it refuses (duplicate
+    keys, lone surrogates, NaN, ...) the service would refuse too; integers are exact."""
+    return load_json(text)
 
 
 def _line_event(line: str) -> Any:
     try:
         return _loads(line)
-    except (ValueError, RecursionError) as exc:
-        return UnreadableEvent(f"not JSON: {exc}")
+    except JSONRefused as exc:
+        if exc.unreadable:
+            return UnreadableEvent(f"not JSON: {exc}")
+        return UnreadableEvent(f"refused: {exc}", refused_json=True)
 
 
 def load_events(text: str) -> list[Any]:
@@ -71,13 +75,19 @@ def load_events(text: str) -> list[Any]:
         return []
     try:
         whole = _loads(text)
-    except (ValueError, RecursionError) as exc:
+    except JSONRefused as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         events = [_line_event(line) for line in lines]
-        if len(lines) > 1 and any(isinstance(event, dict) for event in events):
+        if len(lines) > 1 and any(_json_line(event) for event in events):
             return events
         return [UnreadableEvent(f"not JSON: {exc}")]
     return list(whole) if isinstance(whole, list) else [whole]
+
+
+def _json_line(event: Any) -> bool:
+    """Whether a line read alone is a JSON object (or JSON refused for a rule): a sign that
+    the file is JSON lines."""
+    return isinstance(event, dict) or (isinstance(event, UnreadableEvent) and event.refused_json)
 
 
 def detect_kind(obj: Any) -> Kind | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tracemalloc
 
 import orjson
+import pytest
 
 from schemas.json_text import dump_json
 
@@ -30,3 +31,10 @@ def test_kept_json_holds_about_its_own_size() -> None:
         tracemalloc.stop()
     assert size > 2500
     assert held < size * 1.25
+
+
+def test_text_that_is_not_unicode_cannot_be_written() -> None:
+    """A lone surrogate makes orjson refuse the document, and the standard library's fallback
+    (there for big integers) would write bytes that are not UTF-8: a ValueError instead."""
+    with pytest.raises(ValueError, match="lone surrogate"):
+        dump_json({"n": 2**70, "s": "x\ud800"})

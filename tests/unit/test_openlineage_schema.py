@@ -448,9 +448,9 @@ def test_facet_keys_named_like_models_stay_in_paths() -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"{not json", "invalid JSON"),
-        (b"", "invalid JSON"),
-        (b"\xff\xfe\x00", "invalid JSON"),
+        (b"{not json", "not JSON"),
+        (b"", "no JSON value"),
+        (b"\xff\xfe\x00", "must be UTF-8"),
         (b"[1, 2]", "JSON object"),
         (b"42", "JSON object"),
         ("null", "JSON object"),

@@ -211,3 +211,16 @@ def test_omrs_forced_kind() -> None:
     _omrs()
     found = validate_document(json.dumps(ol_event()), kind="omrs")
     assert found and all(i == 0 and e.path.startswith("$") for i, e in found)
+
+
+def test_what_the_service_would_refuse_is_reported_by_validate() -> None:
+    """`validate` reads events with the service's strict decoder: a duplicate key or a lone
+    surrogate is an error at its path, not a valid event that the service then refuses."""
+    lines = [
+        '{"eventTime":"2026-01-01T00:00:00Z","producer":"p","run":{"runId":"x"},"run":{}}',
+        '{"eventTime":"2026-01-01T00:00:00Z","producer":"p","job":{"name":"\\ud800"}}',
+    ]
+    problems = validate_document("\n".join(lines), kind="openlineage")
+    assert [(index, error.path) for index, error in problems] == [(0, "$"), (1, "$")]
+    assert "$.run:" in problems[0][1].message and "more than once" in problems[0][1].message
+    assert "$.job.name:" in problems[1][1].message and "lone surrogate" in problems[1][1].message
