@@ -9,12 +9,15 @@ dependency on the official client being installed.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from pydantic import BaseModel
 
+from schemas.errors import FieldError
 from schemas.json_text import dump_json, load_json
+from schemas.strict_json import MAX_MEMBERS, TOO_DEEP, JSONRefused, text_of
 
 _ITEM_BOUNDARY = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
 _JSON_WHITESPACE = b" \t\r\n"
@@ -92,12 +95,71 @@ def json_array_items(body: bytes) -> list[bytes] | None:
     return items
 
 
+class NotAnArray(ValueError):
+    """The body is JSON, but no array."""
+
+
+_BLANKS = re.compile(r"[ \t\r\n]*")
+
+
+def exact_array_items(body: bytes) -> list[bytes]:
+    """The items of a JSON array, each as the exact bytes sent, cut by the standard library's
+    parser: what `json_array_items` gives when it can, for any array.
+
+    Each item is parsed once to find where it ends and dropped at once, so no tree of the
+    whole array is ever built (a 32 MiB batch would make one of gigabytes). The items are
+    not checked beyond their syntax (the strict decoder reads each one after). Raises
+    `JSONRefused` when the body is no JSON (or an array of more than MAX_MEMBERS items),
+    `NotAnArray` when it is JSON of another kind.
+    """
+    text = text_of(body)
+    decoder = json.JSONDecoder()
+    at = _BLANKS.match(text, 0).end()  # type: ignore[union-attr]
+    if not text.startswith("[", at):
+        raise NotAnArray("a batch is a JSON array of OpenLineage events")
+    at = _BLANKS.match(text, at + 1).end()  # type: ignore[union-attr]
+    items: list[bytes] = []
+    if text.startswith("]", at):
+        return _after_array(text, at, items)
+    while True:
+        try:
+            _, end = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as exc:
+            raise JSONRefused([FieldError("$", f"not JSON: {exc}")], unreadable=True) from None
+        except RecursionError:
+            raise JSONRefused([FieldError(f"$[{len(items)}]", TOO_DEEP)]) from None
+        items.append(text[at:end].encode("utf-8", "surrogatepass"))
+        if len(items) > MAX_MEMBERS:
+            raise JSONRefused(
+                [FieldError("$", f"an array of more than {MAX_MEMBERS} items, above the limit")]
+            )
+        at = _BLANKS.match(text, end).end()  # type: ignore[union-attr]
+        if text.startswith("]", at):
+            return _after_array(text, at, items)
+        if not text.startswith(",", at):
+            raise JSONRefused(
+                [FieldError("$", f"not JSON: ',' or ']' expected at character {at}")], unreadable=True
+            )
+        at = _BLANKS.match(text, at + 1).end()  # type: ignore[union-attr]
+
+
+def _after_array(text: str, close: int, items: list[bytes]) -> list[bytes]:
+    end = _BLANKS.match(text, close + 1).end()  # type: ignore[union-attr]
+    if end != len(text):
+        raise JSONRefused(
+            [FieldError("$", f"not JSON: text after the array at character {end}")], unreadable=True
+        )
+    return items
+
+
 def is_json(raw: bytes) -> bool:
-    """Whether `raw` is JSON on its own: how a piece of `json_array_items` is told to be an item."""
+    """Whether `raw` is JSON on its own: how a piece of `json_array_items` is told to be an item.
+    JSON the strict decoder refuses for a rule (duplicate keys, lone surrogates, ...) is still
+    JSON: a refused item, not a wrong cut."""
     try:
         load_json(raw)
-    except ValueError:
-        return False
+    except JSONRefused as exc:
+        return not exc.unreadable
     return True
 
 

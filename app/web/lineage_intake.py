@@ -9,64 +9,95 @@
 
 A 2xx means the event is on the internal topic and the broker acknowledged it, so it
 will reach every connector. Events travel as the bytes sent: a single event's body, a batch
-item's own bytes within the array (re-serialised compactly only for the rare array that
-cannot be cut at its items without loading it, see `check_batch`). The body may be gzipped
-(`Content-Encoding: gzip`); its decompressed size is capped (LINEAGE_MAX_EVENT_BYTES for one
-event, LINEAGE_MAX_BATCH_BYTES for a batch). Errors: 400 with every problem at its JSON
-path, 401 (token), 413 (size), 415 (not JSON), 503 (the broker did not acknowledge: retry).
-The views only read the request and shape the answer; validation, keying and publishing
-are `agents.openlineage_publish`, the path Kafka records take too.
+item's own bytes within the array. The body may be compressed (`Content-Encoding: gzip` or
+`deflate`); its decompressed size is capped (LINEAGE_MAX_EVENT_BYTES for one event, LINEAGE_MAX_BATCH_BYTES
+for a batch, whose items are each capped at LINEAGE_MAX_EVENT_BYTES).
+
+In order, a request is checked for: its token (401), the server named in an Egeria path
+(404, only once the caller is known), its body (415 encoding, 413 size, 400 not the
+compressed data it claims, 408 too slow), then
+read by the strict decoder (`schemas.strict_json`: 415 when the body is no JSON text at all,
+400 with the path of each problem otherwise) and validated (400, at most MAX_ERRORS errors
+and one saying what was left out). Bodies above INLINE_CHECK_BYTES are read and validated in
+a worker thread, so the event loop keeps answering other requests meanwhile.
+
+The views only read the request and shape the answer. Publishing is a plain async callable
+(`Publish`) given to `LineageIntakeViews`: `service_publisher` is the one on the worker's
+producer; tests give their own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from agents.openlineage_publish import (
-    AcceptedEvent,
-    PublishFailed,
-    check_event,
-    publish,
-    send_event,
-    wait_all_stored,
-)
-from app.lineage_input import is_json, json_array_items
-from app.web import router
-from app.web.responses import (
-    RequestError,
-    error_body,
-    error_response,
-    json_answer,
-    not_json,
-    read_body,
-    require_token,
-)
-from schemas.errors import FieldError
-from schemas.json_text import dump_json, load_json
+from agents.openlineage_publish import AcceptedEvent, PublishFailed, send_event, wait_all_stored
+from app.lineage_input import NotAnArray, exact_array_items, json_array_items
+from app.web.responses import RequestError, error_response, json_answer, read_body, require_token
+from schemas.error_budget import error_budget
+from schemas.errors import MAX_ERRORS, EventValidationError, FieldError, more_errors
+from schemas.openlineage import kafka_key, parse_event
+from schemas.strict_json import MAX_MEMBERS, JSONRefused, decode
 
 if TYPE_CHECKING:
     from app.service import LineageService
+    from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
 EGERIA_USER_PATH = "/servers/{server}/open-metadata/integration-services/lineage-integrator/users/{user}"
 
-Handler = Callable[[web.Request], Awaitable[web.Response]]
+INLINE_CHECK_BYTES = 256 * 1024
+"""Bodies up to this size are decoded and validated on the event loop (a thread hop costs more
+than they do); larger ones in a worker thread."""
 
 NOT_AN_OBJECT = "an OpenLineage event must be a JSON object"
 
 Failures = dict[int, tuple[list[FieldError], bool]]
-"""Refused events of a batch by index: every error, and whether a retry may succeed."""
+"""Refused events of a batch by index: their errors, and whether a retry may succeed."""
+
+Publish = Callable[[Sequence[AcceptedEvent], "str | None"], Awaitable[Sequence["PublishFailed | None"]]]
+"""Put events on the internal topic and wait for the broker: for each event, None once it is
+stored, else why not (a retry may succeed). The second argument is the user of an Egeria path."""
+
+Count = Callable[[str, int], None]
+"""Count one answered request: (route, HTTP status)."""
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeSettings:
+    """What the views need to know of the worker's settings."""
+
+    server_name: str
+    api_token: str | None
+    max_event_bytes: int
+    max_batch_bytes: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> IntakeSettings:
+        return cls(
+            settings.server_name, settings.api_token, settings.max_event_bytes, settings.max_batch_bytes
+        )
 
 
 def install(service: LineageService) -> None:
-    routes = router(service)
-    views = LineageIntakeViews(service)
+    """The views on the worker's web server, publishing with its producer."""
+    from app.web import router
+
+    def count(route: str, status: int) -> None:
+        service.metrics.rest_requests.labels(path=route, status=str(status)).inc()
+
+    views = LineageIntakeViews(IntakeSettings.of(service.settings), service_publisher(service), count)
+    add_routes(router(service), views)
+
+
+def add_routes(routes: web.UrlDispatcher, views: LineageIntakeViews) -> None:
     routes.add_post("/api/v1/lineage", views.post_event)
     routes.add_post("/api/v1/lineage/batch", views.post_batch)
     routes.add_post(EGERIA_USER_PATH + "/api/v1/lineage", views.post_event)
@@ -74,25 +105,77 @@ def install(service: LineageService) -> None:
     routes.add_post(EGERIA_USER_PATH + "/publish-open-lineage-event", views.post_event)
 
 
-def check_server(service: LineageService, request: web.Request) -> str | None:
-    """On an Egeria path, the server named must be this one; returns the user named, if any."""
+def service_publisher(service: LineageService) -> Publish:
+    """`Publish` on the worker's producer: every event sent, then all acknowledgements awaited."""
+
+    async def publish(events: Sequence[AcceptedEvent], user: str | None) -> list[PublishFailed | None]:
+        results: list[PublishFailed | None] = [None] * len(events)
+        pending: dict[int, Awaitable[Any]] = {}
+        for index, event in enumerate(events):
+            try:
+                pending[index] = await send_event(service, event, origin="rest", user=user)
+            except Exception as exc:
+                results[index] = PublishFailed(f"the event could not be sent: {type(exc).__name__}: {exc}")
+        for index, result in zip(pending, await wait_all_stored(list(pending.values())), strict=True):
+            results[index] = result
+        return results
+
+    return publish
+
+
+def check_server_name(server_name: str, request: web.Request) -> str | None:
+    """On an Egeria path, the server named must be this one; returns the user named, if any.
+    The answer does not say which server this is (a caller may not know it yet)."""
     server = request.match_info.get("server")
-    if server is not None and server != service.settings.server_name:
-        raise RequestError(
-            404,
-            [
-                FieldError(
-                    "$",
-                    f"this is server {service.settings.server_name!r}; there is no server {server!r} here",
-                )
-            ],
-        )
+    if server is not None and server != server_name:
+        raise RequestError(404, [FieldError("$", f"there is no server {server!r} here")])
     return request.match_info.get("user")
 
 
-def _indexed(index: int, error: FieldError) -> FieldError:
-    """`$.run.runId` of event 3 in a batch is `$[3].run.runId`."""
-    return FieldError(f"$[{index}]{error.path[1:]}", error.message)
+def check_server(service: LineageService, request: web.Request) -> str | None:
+    """`check_server_name` with the worker's server name."""
+    return check_server_name(service.settings.server_name, request)
+
+
+# --------------------------------------------------------------------------- checking bodies
+
+
+def check_event_body(
+    body: bytes, *, max_errors: int = MAX_ERRORS, content_type: str = "", in_batch: bool = False
+) -> AcceptedEvent:
+    """One event's bytes as an event to publish; RequestError 415 when they are no JSON text,
+    400 when they are JSON but no valid event (with the path of each problem)."""
+    try:
+        obj = decode(body, max_errors=max_errors)
+    except JSONRefused as exc:
+        if not body.strip() and not in_batch:
+            raise RequestError(
+                400, [FieldError("$", "the body is empty: send one OpenLineage event as JSON")]
+            ) from None
+        raise refusal(exc, content_type) from None
+    if isinstance(obj, list) and not in_batch:
+        raise RequestError(
+            400, [FieldError("$", "one event expected, got a JSON array: send arrays to .../lineage/batch")]
+        )
+    if not isinstance(obj, dict):
+        raise RequestError(400, [FieldError("$", NOT_AN_OBJECT)])
+    try:
+        event = parse_event(obj)
+    except EventValidationError as exc:
+        raise RequestError(400, exc.errors) from None
+    return AcceptedEvent(event=event, raw=body, key=kafka_key(event).encode())
+
+
+def refusal(refused: JSONRefused, content_type: str = "") -> RequestError:
+    """What the strict decoder refused: 415 for a body that is no JSON text (naming the
+    Content-Type it claimed), 400 for JSON that breaks one of its rules."""
+    if not refused.unreadable:
+        return RequestError(400, refused.errors)
+    declared = f" (Content-Type {content_type})" if content_type else ""
+    first, *rest = refused.errors
+    return RequestError(
+        415, [FieldError(first.path, f"the body is not JSON{declared}: {first.message}"), *rest]
+    )
 
 
 @dataclass(slots=True)
@@ -107,144 +190,64 @@ class CheckedBatch:
 def check_batch(body: bytes, max_event_bytes: int, content_type: str = "") -> CheckedBatch:
     """Validate every item of a batch body; RequestError when the body is no JSON array.
 
-    Each item is validated from its own bytes as sent (`json_array_items`), so nothing is
-    built for the whole array and the items are published as received, like single events.
-    When the array cannot be cut that way (a brace in a string fooled the cut, an item that
-    is not an object, a body that is not JSON), the array is loaded and each item validated
-    from its compact serialisation, with the same answers.
+    Each item is read from its own bytes as sent, so nothing is built for the whole array and
+    the items are published as received, like single events. The array is cut at its items
+    by `json_array_items` (fast, but a brace in a string can fool it: then an item is not
+    JSON on its own) or else by `exact_array_items`. All items share one error budget of
+    MAX_ERRORS: once it is spent, each further item is checked only up to its first error.
     """
     items = json_array_items(body)
     if items is not None:
         checked = _check_items(items, max_event_bytes, cut=True)
         if checked is not None:
             return checked
-    checked = _check_items(_loaded_items(body, content_type), max_event_bytes, cut=False)
-    assert checked is not None  # only items from a cut array are given up on
-    return checked
-
-
-def _check_items(items: Sequence[bytes | None], max_event_bytes: int, *, cut: bool) -> CheckedBatch | None:
-    """Validate each item (None: not a JSON object). With `cut`, the items come from
-    `json_array_items`, and None is returned as soon as a refused one is not JSON on its own
-    (the array was not cut at its items)."""
-    checked = CheckedBatch(len(items))
-    for index, raw in enumerate(items):
-        if raw is None:
-            checked.failed[index] = ([FieldError("$", NOT_AN_OBJECT)], False)
-            continue
-        event, errors = check_event(raw, max_event_bytes)
-        if event is not None:
-            checked.accepted[index] = event
-        elif cut and not is_json(raw):
-            return None
-        else:
-            checked.failed[index] = (errors, False)
-    return checked
-
-
-def _loaded_items(body: bytes, content_type: str) -> list[bytes | None]:
-    """The items of a batch from the loaded array: each object's compact JSON, None for the
-    others. The loaded tree is dropped on return, before the request waits for the broker."""
     try:
-        items = load_json(body)
-    except ValueError as exc:
-        raise not_json(str(exc), content_type) from None
-    if not isinstance(items, list):
-        raise RequestError(400, [FieldError("$", "a batch is a JSON array of OpenLineage events")])
-    return [dump_json(item) if isinstance(item, dict) else None for item in items]
+        exact = exact_array_items(body)
+    except NotAnArray as exc:
+        raise RequestError(400, [FieldError("$", str(exc))]) from None
+    except JSONRefused as exc:
+        raise refusal(exc, content_type) from None
+    checked = _check_items(exact, max_event_bytes, cut=False)
+    assert checked is not None  # only items from a fast cut are given up on
+    return checked
 
 
-class LineageIntakeViews:
-    def __init__(self, service: LineageService) -> None:
-        self.service = service
-
-    def _count(self, request: web.Request, status: int) -> None:
-        route = request.match_info.route.resource
-        label = route.canonical if route is not None else request.path
-        self.service.metrics.rest_requests.labels(path=label, status=str(status)).inc()
-
-    async def post_event(self, request: web.Request) -> web.Response:
-        egeria = "server" in request.match_info
-        try:
-            response = await self._post_event(request, egeria)
-        except RequestError as error:
-            response = error_response(error, egeria=egeria)
-        self._count(request, response.status)
-        return response
-
-    async def _post_event(self, request: web.Request, egeria: bool) -> web.Response:
-        settings = self.service.settings
-        user = check_server(self.service, request)
-        require_token(request, settings.api_token)
-        body = await read_body(request, settings.max_event_bytes)
-        accepted, errors = check_event(body)
-        if accepted is None:
-            raise self._refusal(request, body, errors)
-        try:
-            await publish(self.service, accepted, origin="rest", user=user)
-        except PublishFailed as exc:
-            log.warning("REST event not stored: %s", exc)
-            raise RequestError(503, [FieldError("$", f"{exc}; try again")], {"Retry-After": "5"}) from None
-        if egeria:
-            return json_answer({"class": "VoidResponse", "relatedHTTPCode": 200})
-        return json_answer({"status": "success", "key": accepted.key.decode()})
-
-    def _refusal(self, request: web.Request, body: bytes, errors: list[FieldError]) -> RequestError:
-        """415 when the body is not JSON at all, else 400 with every problem."""
-        if not body.strip():
-            return RequestError(
-                400, [FieldError("$", "the body is empty: send one OpenLineage event as JSON")]
-            )
-        try:
-            obj = load_json(body)
-        except ValueError as exc:
-            return not_json(str(exc), request.headers.get("Content-Type", ""))
-        if isinstance(obj, list):
-            return RequestError(
-                400,
-                [FieldError("$", "one event expected, got a JSON array: send arrays to .../lineage/batch")],
-            )
-        return RequestError(400, errors)
-
-    async def post_batch(self, request: web.Request) -> web.Response:
-        egeria = "server" in request.match_info
-        try:
-            response = await self._post_batch(request)
-        except RequestError as error:
-            response = error_response(error, egeria=egeria)
-        self._count(request, response.status)
-        return response
-
-    async def _post_batch(self, request: web.Request) -> web.Response:
-        settings = self.service.settings
-        user = check_server(self.service, request)
-        require_token(request, settings.api_token)
-        body = await read_body(request, settings.max_batch_bytes)
-        batch = check_batch(body, settings.max_event_bytes, request.headers.get("Content-Type", ""))
-        del body  # the events hold their own bytes; the body need not outlive the broker's acks
-        await self._publish_all(batch.accepted, batch.failed, user)
-        answer, status = batch_answer(batch.received, batch.failed)
-        return json_answer(answer, status)
-
-    async def _publish_all(
-        self, accepted: dict[int, AcceptedEvent], failed: Failures, user: str | None
-    ) -> None:
-        """Send every valid event, then wait for all acknowledgements; a refused one is retriable."""
-        pending: dict[int, Awaitable[Any]] = {}
-        for index, event in accepted.items():
+def _check_items(items: Sequence[bytes], max_event_bytes: int, *, cut: bool) -> CheckedBatch | None:
+    """Validate each item. With `cut`, the items come from `json_array_items`, and None is
+    returned as soon as one is no JSON text on its own (the array was not cut at its items)."""
+    if len(items) > MAX_MEMBERS:
+        raise RequestError(
+            400, [FieldError("$", f"a batch of {len(items)} events, above the limit of {MAX_MEMBERS}")]
+        )
+    checked = CheckedBatch(len(items))
+    with error_budget() as budget:
+        for index, raw in enumerate(items):
+            if len(raw) > max_event_bytes:
+                message = f"the event is {len(raw)} bytes, above the limit of {max_event_bytes} bytes"
+                checked.failed[index] = ([FieldError("$", message)], False)
+                continue
+            spent = budget.spent
             try:
-                pending[index] = await send_event(self.service, event, origin="rest", user=user)
-            except Exception as exc:
-                failed[index] = ([FieldError("$", f"could not be stored: {exc}")], True)
-        results = await wait_all_stored(list(pending.values()))
-        for index, result in zip(pending, results, strict=True):
-            if result is not None:
-                failed[index] = ([FieldError("$", f"could not be stored: {result}")], True)
+                checked.accepted[index] = check_event_body(
+                    raw, max_errors=budget.limit - spent, in_batch=True
+                )
+            except RequestError as exc:
+                if cut and exc.status == 415:
+                    return None
+                checked.failed[index] = (exc.errors, False)
+                budget.spent = max(budget.spent, spent + len(exc.errors))
+    return checked
 
 
 def batch_answer(received: int, failed: Failures) -> tuple[dict[str, Any], int]:
     """The OpenLineage batch body and its HTTP status: 200 for success and partial_success,
-    400 (status `failure`, with `errors` at `$[index]` paths) when nothing was accepted."""
+    400 (status `failure`) when nothing was accepted, 503 when nothing was stored and a retry
+    may succeed.
+
+    `failed_events` is the spec's `{index, reason, retriable}`; the errors of the refused
+    events are listed once, under `errors`, at `$[index]...` paths (at most MAX_ERRORS for the
+    whole batch, then one saying how many more).
+    """
     retriable = sum(1 for _, r in failed.values() if r)
     body: dict[str, Any] = {
         "status": "success" if not failed else "partial_success",
@@ -256,18 +259,125 @@ def batch_answer(received: int, failed: Failures) -> tuple[dict[str, Any], int]:
             "non_retriable": len(failed) - retriable,
         },
         "failed_events": [
-            {
-                "index": index,
-                "reason": "; ".join(str(e) for e in errors),
-                "retriable": is_retriable,
-                "errors": [e.as_dict() for e in errors],
-            }
+            {"index": index, "reason": _reason(index, errors, is_retriable), "retriable": is_retriable}
             for index, (errors, is_retriable) in sorted(failed.items())
         ],
     }
+    if failed:
+        body["errors"] = _batch_errors(failed)
     if failed and len(failed) == received:
         body["status"] = "failure"
-        everything = [_indexed(i, e) for i, (errors, _) in sorted(failed.items()) for e in errors]
-        body.update(error_body(400, everything))
         return body, 503 if retriable == received else 400
     return body, 200
+
+
+def _reason(index: int, errors: list[FieldError], retriable: bool) -> str:
+    if retriable:
+        return f"not stored, retry: see errors at $[{index}]"
+    count = sum(1 for e in errors if not e.message.startswith(("validation stopped", "more error")))
+    return f"refused: {count} problem{'s' if count != 1 else ''}, listed in errors at $[{index}]"
+
+
+def _batch_errors(failed: Failures) -> list[dict[str, str]]:
+    listed: list[dict[str, str]] = []
+    left_out = 0
+    for index, (errors, _) in sorted(failed.items()):
+        for error in errors:
+            if len(listed) < MAX_ERRORS:
+                listed.append(_indexed(index, error).as_dict())
+            else:
+                left_out += 1
+    if left_out:
+        listed.append(more_errors(left_out).as_dict())
+    return listed
+
+
+def _indexed(index: int, error: FieldError) -> FieldError:
+    """`$.run.runId` of event 3 in a batch is `$[3].run.runId`."""
+    return FieldError(f"$[{index}]{error.path[1:]}", error.message)
+
+
+# --------------------------------------------------------------------------- the views
+
+
+class LineageIntakeViews:
+    def __init__(self, settings: IntakeSettings, publish: Publish, count: Count | None = None) -> None:
+        self.settings = settings
+        self.publish = publish
+        self.count = count
+
+    def _counted(self, request: web.Request, response: web.Response) -> web.Response:
+        if self.count is not None:
+            resource = request.match_info.route.resource
+            self.count(resource.canonical if resource is not None else request.path, response.status)
+        return response
+
+    async def _checked_request(self, request: web.Request, limit: int) -> tuple[str | None, bytes]:
+        """Token, then server name, then body: (the user of an Egeria path, the body)."""
+        require_token(request, self.settings.api_token)
+        user = check_server_name(self.settings.server_name, request)
+        return user, await read_body(request, limit)
+
+    async def post_event(self, request: web.Request) -> web.Response:
+        egeria = "server" in request.match_info
+        try:
+            response = await self._post_event(request, egeria)
+        except RequestError as error:
+            response = error_response(error, egeria=egeria)
+        return self._counted(request, response)
+
+    async def _post_event(self, request: web.Request, egeria: bool) -> web.Response:
+        user, body = await self._checked_request(request, self.settings.max_event_bytes)
+        check = partial(check_event_body, body, content_type=request.headers.get("Content-Type", ""))
+        accepted = await asyncio.to_thread(check) if len(body) > INLINE_CHECK_BYTES else check()
+        del body
+        [failure] = await self.publish([accepted], user)
+        if failure is not None:
+            log.warning("REST event not stored: %s", failure)
+            raise RequestError(503, [FieldError("$", f"{failure}; try again")], {"Retry-After": "5"})
+        if egeria:
+            return json_answer({"class": "VoidResponse", "relatedHTTPCode": 200})
+        return json_answer({"status": "success", "key": accepted.key.decode()})
+
+    async def post_batch(self, request: web.Request) -> web.Response:
+        egeria = "server" in request.match_info
+        try:
+            response = await self._post_batch(request)
+        except RequestError as error:
+            response = error_response(error, egeria=egeria)
+        return self._counted(request, response)
+
+    async def _post_batch(self, request: web.Request) -> web.Response:
+        user, body = await self._checked_request(request, self.settings.max_batch_bytes)
+        check = partial(
+            check_batch, body, self.settings.max_event_bytes, request.headers.get("Content-Type", "")
+        )
+        batch = await asyncio.to_thread(check) if len(body) > INLINE_CHECK_BYTES else check()
+        del body  # the events hold their own bytes; the body need not outlive the broker's acks
+        if batch.accepted:
+            indexes = list(batch.accepted)
+            results = await self.publish([batch.accepted[i] for i in indexes], user)
+            for index, result in zip(indexes, results, strict=True):
+                if result is not None:
+                    batch.failed[index] = ([FieldError("$", f"not stored: {result}")], True)
+        answer, status = batch_answer(batch.received, batch.failed)
+        return json_answer(answer, status)
+
+
+__all__ = [
+    "EGERIA_USER_PATH",
+    "INLINE_CHECK_BYTES",
+    "CheckedBatch",
+    "Count",
+    "IntakeSettings",
+    "LineageIntakeViews",
+    "Publish",
+    "add_routes",
+    "batch_answer",
+    "check_batch",
+    "check_event_body",
+    "check_server",
+    "check_server_name",
+    "install",
+    "service_publisher",
+]

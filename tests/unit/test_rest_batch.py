@@ -11,7 +11,7 @@ import pytest
 
 from app.web.lineage_intake import batch_answer, check_batch
 from app.web.responses import RequestError
-from schemas.errors import FieldError
+from schemas.errors import MAX_ERRORS, FieldError
 from tests.support.events import run_event
 
 MAX = 4 * 1024 * 1024
@@ -42,9 +42,14 @@ def test_some_refused_is_partial_success_with_indexes_and_reasons() -> None:
         "retriable": 1,
         "non_retriable": 1,
     }
-    assert [f["index"] for f in body["failed_events"]] == [0, 2]
-    assert body["failed_events"][1]["reason"] == "$.run.runId: must be a UUID"
-    assert body["failed_events"][1]["errors"] == [{"path": "$.run.runId", "message": "must be a UUID"}]
+    assert body["failed_events"] == [
+        {"index": 0, "reason": "not stored, retry: see errors at $[0]", "retriable": True},
+        {"index": 2, "reason": "refused: 1 problem, listed in errors at $[2]", "retriable": False},
+    ]
+    assert body["errors"] == [
+        {"path": "$[0]", "message": "could not be stored: timeout"},
+        {"path": "$[2].run.runId", "message": "must be a UUID"},
+    ]
 
 
 def test_nothing_accepted_is_an_error_naming_each_event() -> None:
@@ -54,6 +59,18 @@ def test_nothing_accepted_is_an_error_naming_each_event() -> None:
     assert status == 400
     assert body["status"] == "failure"
     assert [e["path"] for e in body["errors"]] == ["$[0].eventTime", "$[1]"]
+
+
+def test_errors_of_a_batch_are_bounded_and_listed_once() -> None:
+    failed = {
+        i: ([FieldError("$.eventTime", "bad"), FieldError("$.producer", "missing")], False) for i in range(80)
+    }
+    body, status = batch_answer(100, failed)
+    assert status == 200
+    assert len(body["errors"]) == MAX_ERRORS + 1
+    assert body["errors"][-1]["message"].startswith("60 more errors")
+    assert len({(e["path"], e["message"]) for e in body["errors"]}) == len(body["errors"])
+    assert all("errors" not in f for f in body["failed_events"])
 
 
 def test_nothing_stored_because_of_the_broker_is_a_503() -> None:
