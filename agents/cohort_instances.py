@@ -1,73 +1,85 @@
 """Instance replication: keep reference copies, answer refresh requests, report conflicts.
 
-Instance events of every cohort arrive on ``cohort.instances`` keyed by instance guid (the
-intake re-keys them), so all events of one guid are on one partition, in order, handled by
-the replica that owns it. The copies live in a `ChangelogStore` co-partitioned with that
-topic (changelog ``cohort.referencecopies``, key = guid); the rules are in
-`agents.cohort_reference_copies`.
+Every replica applies every instance event to its own reference copies (key
+``cohort/copy/<guid>``), so every replica holds the same copies; the replica that owns an
+event's partition sends the answers (REFRESHED_*, INSTANCE_ERROR_EVENT). The rules are in
+`agents.cohort_reference_copies`: `decide` says, for the copy of one guid and one event,
+what to store, what to ignore and why, or which answer is due.
 
-Every instance event type is dispatched here: the ones that change or query a copy go to
-`decide`, INSTANCE_ERROR_EVENT to the error log (when aimed at us), UNKNOWN_INSTANCE_EVENT
-is ignored with its reason. Answers (REFRESHED_*, INSTANCE_ERROR_EVENT) go to the cohort
-the event came from.
-
-Readers on other replicas (the lineage graph) tail the ``cohort.referencecopies`` topic
-with `agents.cohort_store.ChangelogReader`: latest value per guid, tombstones have
-``purged: true``.
+An event about several instances is decided per instance: a BATCH_INSTANCES_EVENT for each
+instance it carries (as a batch of one), a RE_IDENTIFIED event under the old guid (which
+then points at the new one) and under the new guid. INSTANCE_ERROR_EVENT goes to the error
+log when aimed at this server; UNKNOWN_INSTANCE_EVENT is ignored.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import Any
 
-from agents.cohort_dedup import SeenEvents
-from agents.cohort_errors import ErrorLog
-from agents.cohort_publisher import local_originator, send_event
+from agents.cohort_errors import ErrorLog, aimed_at_us
+from agents.cohort_identity import CohortIdentity
+from agents.cohort_publisher import local_originator
 from agents.cohort_reference_copies import CopyPolicy, Decision, decide, instance_of, kind_of
-from agents.cohort_stage import CohortStage
-from agents.cohort_store import ChangelogStore
-from agents.cohort_topics import CohortInternalTopics
+from runtime.kv import KeyValue, get_json, put_json
 from schemas.omrs import (
     EntityDetail,
+    InstanceGraph,
     OMRSEventErrorCode,
     OMRSEventV1,
     OMRSInstanceEventType,
     Relationship,
     TypeDefSummary,
     instance_error_event,
+    instance_guid,
     refreshed_entity_event,
     refreshed_relationship_event,
 )
-from schemas.open_metadata_types import LINEAGE_TYPE_NAMES
-
-if TYPE_CHECKING:
-    from app.service import LineageService
 
 log = logging.getLogger(__name__)
 
-STREAM = "cohort-instances"
-
 _I = OMRSInstanceEventType
-COPY = "copy"
-ERROR = "error"
-
-DISPATCH: dict[OMRSInstanceEventType, str] = {
-    **{
-        t: COPY
-        for t in OMRSInstanceEventType
-        if t not in (_I.INSTANCE_ERROR_EVENT, _I.UNKNOWN_INSTANCE_EVENT)
-    },
-    _I.INSTANCE_ERROR_EVENT: ERROR,
-    _I.UNKNOWN_INSTANCE_EVENT: "UNKNOWN_INSTANCE_EVENT has no defined meaning",
-}
-"""Every instance event type: handled by the copy rules, by the error log, or ignored (the reason)."""
+_COPY = "cohort/copy/"
 
 
-def copy_policy(service: LineageService) -> CopyPolicy:
-    types = service.settings.reference_copy_types or list(LINEAGE_TYPE_NAMES)
-    return CopyPolicy(local_collection_id=service.settings.collection_id, kept_types=frozenset(types))
+def copy_key(guid: str) -> bytes:
+    return f"{_COPY}{guid}".encode()
+
+
+def reference_copy(kv: KeyValue, guid: str) -> dict[str, Any] | None:
+    """The copy of `guid` this replica holds (tombstones included), or None."""
+    found: dict[str, Any] | None = get_json(kv, copy_key(guid))
+    return found
+
+
+def per_instance(event: OMRSEventV1) -> Iterator[tuple[str, OMRSEventV1]]:
+    """(guid, event) for each instance an event is about (module docstring)."""
+    section = event.instance_event_section
+    assert section is not None
+    kind = section.event_type
+    if kind is _I.BATCH_INSTANCES_EVENT:
+        batch = section.instance_batch or InstanceGraph()
+        pieces = [(e.guid, InstanceGraph(entities=[e])) for e in batch.entities or []]
+        pieces += [(r.guid, InstanceGraph(relationships=[r])) for r in batch.relationships or []]
+        for guid, one in pieces:
+            if guid:
+                yield (
+                    guid,
+                    event.model_copy(
+                        update={"instance_event_section": section.model_copy(update={"instance_batch": one})}
+                    ),
+                )
+        return
+    guid = instance_guid(event)
+    if kind in (_I.RE_IDENTIFIED_ENTITY_EVENT, _I.RE_IDENTIFIED_RELATIONSHIP_EVENT):
+        original = section.original_entity or section.original_relationship
+        old_guid = section.original_instance_guid or (original.guid if original else None)
+        for g in dict.fromkeys(x for x in (old_guid, guid) if x):
+            yield g, event
+        return
+    if guid:
+        yield guid, event
 
 
 def _summary(record: dict[str, Any]) -> TypeDefSummary:
@@ -76,85 +88,73 @@ def _summary(record: dict[str, Any]) -> TypeDefSummary:
     )
 
 
-class CohortInstances(CohortStage):
-    stream = STREAM
-    label = "Cohort instances"
-    failure = "instance handling failed"
+class CohortInstances:
+    """Applies instance events to the reference copies; returns the answers they call for."""
 
-    def __init__(
-        self, service: LineageService, topics: CohortInternalTopics, errors: ErrorLog, seen: SeenEvents | None
-    ):
-        partitions = service.settings.topic_partitions
-        store = ChangelogStore(
-            service,
-            name="reference copies",
-            source_topic=topics.instances,
-            changelog=topics.reference_copies,
-            partitions=partitions,
-        )
-        super().__init__(
-            service, service.topic(topics.instances, partitions=partitions, declare=True), store, errors, seen
-        )
-        self.policy = copy_policy(service)
+    def __init__(self, identity: CohortIdentity, policy: CopyPolicy, errors: ErrorLog) -> None:
+        self.identity = identity
+        self.policy = policy
+        self.errors = errors
+        self.ignored: dict[str, int] = {}
+        """How many events each reason left aside (for metrics and tests)."""
 
-    async def on_event(
-        self,
-        partition: int,
-        cohort: str,
-        key: bytes | None,
-        event: OMRSEventV1,
-        event_digest: str | None,
-        data: Mapping[str, Any],
-    ) -> None:
+    def apply(
+        self, kv: KeyValue, cohort: str, event: OMRSEventV1, sequence: str, acting: bool
+    ) -> list[OMRSEventV1]:
         section = event.instance_event_section
         assert section is not None
-        action = DISPATCH[section.event_type]
-        guid = (key or b"").decode()
-        if action == COPY:
-            await self._act(
-                partition, cohort, guid, event, decide(data.get(guid), event, guid, cohort, self.policy)
-            )
-        elif action == ERROR:
-            await self.on_error_event(cohort, event, event_digest)
-        else:
-            self.ignore(section.event_type.value, action)
+        if section.event_type is _I.INSTANCE_ERROR_EVENT:
+            if aimed_at_us(self.identity, event):
+                self.errors.record(kv, cohort, event, sequence, acting)
+            return []
+        if section.event_type is _I.UNKNOWN_INSTANCE_EVENT:
+            return []
+        answers: list[OMRSEventV1] = []
+        for guid, piece in per_instance(event):
+            decision = decide(reference_copy(kv, guid), piece, guid, cohort, self.policy)
+            answers += self._act(kv, cohort, guid, piece, decision, acting)
+        return answers
 
-    async def _act(
-        self, partition: int, cohort: str, guid: str, event: OMRSEventV1, decision: Decision
-    ) -> None:
+    def _act(
+        self, kv: KeyValue, cohort: str, guid: str, event: OMRSEventV1, decision: Decision, acting: bool
+    ) -> list[OMRSEventV1]:
         if decision.outcome == "store":
             assert decision.record is not None
-            await self.store.put(partition, guid, decision.record)
-            self.service.metrics.events_out.labels(role="reference-copy").inc()
-        elif decision.outcome == "ignore":
-            self.ignore(decision.reason)
-        elif decision.outcome == "refresh":
-            await self._refresh(cohort, event, decision.record or {})
-        else:
-            await self._conflict(cohort, guid, event, decision)
+            put_json(kv, copy_key(guid), decision.record)
+            return []
+        if decision.outcome == "ignore":
+            self.ignored[decision.reason] = self.ignored.get(decision.reason, 0) + 1
+            return []
+        if decision.outcome == "refresh":
+            return self._refresh(cohort, event, decision.record or {}, acting)
+        return [self._conflict(cohort, guid, event, decision, acting)]
 
-    async def _refresh(self, cohort: str, event: OMRSEventV1, record: dict[str, Any]) -> None:
+    def _refresh(
+        self, cohort: str, event: OMRSEventV1, record: dict[str, Any], acting: bool
+    ) -> list[OMRSEventV1]:
         section = event.instance_event_section
         assert section is not None
-        originator = local_originator(self.settings)
+        originator = local_originator(self.identity)
         instance = record["instance"]
         if kind_of(section.event_type) == "entity":
             if instance.get("class") != "EntityDetail":
-                self.ignore("no-entity-detail", "only a proxy of this entity is kept")
-                return
+                return []
             answer = refreshed_entity_event(originator, EntityDetail.model_validate(instance))
         else:
             answer = refreshed_relationship_event(originator, Relationship.model_validate(instance))
-        await send_event(self.service, cohort, answer, key=record["guid"])
-        log.info(
-            "Cohort %s: answered %s for %s from %s",
-            cohort,
-            section.event_type.value,
-            record["guid"],
-            event.originator.server_name,
-        )
+        if acting:
+            log.info(
+                "Cohort %s: answering %s for %s from %s",
+                cohort,
+                section.event_type.value,
+                record["guid"],
+                event.originator.server_name,
+            )
+        return [answer]
 
-    async def _conflict(self, cohort: str, guid: str, event: OMRSEventV1, decision: Decision) -> None:
+    def _conflict(
+        self, cohort: str, guid: str, event: OMRSEventV1, decision: Decision, acting: bool
+    ) -> OMRSEventV1:
         section = event.instance_event_section
         assert section is not None
         _, bean = instance_of(section)
@@ -167,7 +167,7 @@ class CohortInstances(CohortStage):
                 version=bean.type.type_def_version,
                 category=bean.type.type_def_category,
             )
-        originator = local_originator(self.settings)
+        originator = local_originator(self.identity)
         if decision.outcome == "conflicting-type":
             assert decision.ours is not None
             message = (
@@ -201,7 +201,8 @@ class CohortInstances(CohortStage):
                 other_instance_guid=guid,
                 other_metadata_collection_id=record.get("homeMetadataCollectionId"),
             )
-        log.warning(
-            "Cohort %s: %s from %s: %s", cohort, decision.outcome, event.originator.server_name, message
-        )
-        await send_event(self.service, cohort, answer, key=guid)
+        if acting:
+            log.warning(
+                "Cohort %s: %s from %s: %s", cohort, decision.outcome, event.originator.server_name, message
+            )
+        return answer

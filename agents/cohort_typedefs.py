@@ -1,7 +1,7 @@
 """TypeDef synchronisation: keep the cohort's TypeDefs, report those that clash with ours.
 
-TypeDef events of every cohort go through the single-partition ``cohort.types`` topic
-(per-cohort order, one handler at a time). This server knows the types it uses
+Every replica applies every TypeDef event to its cohort state; the replica that owns the
+event's partition sends the error events. This server knows the types it uses
 (``schemas.open_metadata_types``); every TypeDef a member announces is compared with them:
 
 - same name with another guid, or same guid with another name: TYPEDEF_ERROR_EVENT with
@@ -9,24 +9,21 @@ TypeDef events of every cohort go through the single-partition ``cohort.types`` 
 - same name and guid, another version: TYPEDEF_PATCH_MISMATCH;
 
 each aimed at the sender, carrying the sender's definition as the target and ours as the
-other. What members announce is kept per cohort in a `ChangelogStore` (changelog
-``cohort.typedefs``): ``<cohort>/typedef/<guid>`` and ``<cohort>/attribute/<guid>``, with
-the sender and any conflict found.
+other. What members announce is kept per cohort (``cohort/typedef/<cohort>/typedef/<guid>``
+and ``.../attribute/<guid>``), with the sender and any conflict found.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from agents.cohort_dedup import SeenEvents
 from agents.cohort_errors import ErrorLog
-from agents.cohort_publisher import is_local, local_originator, publish
-from agents.cohort_stage import CohortStage
-from agents.cohort_store import ChangelogStore
-from agents.cohort_topics import CohortInternalTopics
+from agents.cohort_identity import CohortIdentity
+from agents.cohort_publisher import is_local, local_originator
+from runtime.kv import KeyValue, get_json, put_json
 from schemas.omrs import (
     AttributeTypeDef,
     OMRSEventErrorCode,
@@ -44,12 +41,7 @@ from schemas.open_metadata_types import (
     type_with_guid,
 )
 
-if TYPE_CHECKING:
-    from app.service import LineageService
-
 log = logging.getLogger(__name__)
-
-STREAM = "cohort-typedefs"
 
 _T = OMRSTypeDefEventType
 _E = OMRSEventErrorCode
@@ -125,25 +117,19 @@ def summary_of(bean: Any) -> TypeDefSummary:
     )
 
 
-class CohortTypeDefs(CohortStage):
-    stream = STREAM
-    label = "Cohort TypeDefs"
-    failure = "TypeDef handling failed"
+def typedef_key(cohort: str, kind: str, guid: str | None) -> bytes:
+    return f"cohort/typedef/{cohort}/{kind}/{guid}".encode()
 
-    def __init__(
-        self, service: LineageService, topics: CohortInternalTopics, errors: ErrorLog, seen: SeenEvents | None
-    ):
-        store = ChangelogStore(
-            service,
-            name="cohort TypeDefs",
-            source_topic=topics.types,
-            changelog=topics.typedefs,
-            partitions=1,
-        )
-        super().__init__(
-            service, service.topic(topics.types, partitions=1, declare=True), store, errors, seen
-        )
-        self.handlers: dict[OMRSTypeDefEventType, Callable[[str, OMRSEventV1], Awaitable[None]] | str] = {
+
+class CohortTypeDefs:
+    """Applies TypeDef events to the cohort state; returns the error events they call for."""
+
+    def __init__(self, identity: CohortIdentity, errors: ErrorLog) -> None:
+        self.identity = identity
+        self.errors = errors
+        self.handlers: dict[
+            OMRSTypeDefEventType, Callable[[KeyValue, str, OMRSEventV1], list[OMRSEventV1]]
+        ] = {
             _T.NEW_TYPEDEF_EVENT: self._on_new_typedef,
             _T.UPDATED_TYPEDEF_EVENT: self._on_updated_typedef,
             _T.DELETED_TYPEDEF_EVENT: self._on_deleted,
@@ -151,34 +137,42 @@ class CohortTypeDefs(CohortStage):
             _T.NEW_ATTRIBUTE_TYPEDEF_EVENT: self._on_new_attribute_typedef,
             _T.DELETED_ATTRIBUTE_TYPEDEF_EVENT: self._on_deleted,
             _T.RE_IDENTIFIED_ATTRIBUTE_TYPEDEF_EVENT: self._on_re_identified_attribute_typedef,
-            _T.TYPEDEF_ERROR_EVENT: self.on_error_event,
-            _T.UNKNOWN_TYPEDEF_EVENT: "UNKNOWN_TYPEDEF_EVENT has no defined meaning",
         }
 
-    async def on_event(
-        self,
-        partition: int,
-        cohort: str,
-        key: bytes | None,
-        event: OMRSEventV1,
-        event_digest: str | None,
-        data: Mapping[str, Any],
-    ) -> None:
+    def apply(
+        self, kv: KeyValue, cohort: str, event: OMRSEventV1, sequence: str, acting: bool
+    ) -> list[OMRSEventV1]:
         section = event.type_def_event_section
         assert section is not None
-        handler = self.handlers[section.type_def_event_type]
-        if isinstance(handler, str):
-            self.ignore(section.type_def_event_type.value, handler)
-        elif (
-            is_local(self.settings, event.originator)
-            and section.type_def_event_type is not _T.TYPEDEF_ERROR_EVENT
-        ):
-            self.ignore("own-event")
-        else:
-            await handler(cohort, event)
+        kind = section.type_def_event_type
+        if kind is _T.TYPEDEF_ERROR_EVENT:
+            if (
+                event.error_section
+                and event.error_section.target_metadata_collection_id == self.identity.collection_id
+                and not is_local(self.identity, event.originator)
+            ):
+                self.errors.record(kv, cohort, event, sequence, acting)
+            return []
+        handler = self.handlers.get(kind)
+        if handler is None or is_local(self.identity, event.originator):
+            return []
+        answers = handler(kv, cohort, event)
+        if answers and acting:
+            for answer in answers:
+                assert answer.error_section is not None
+                log.warning(
+                    "Cohort %s: %s from %s: %s",
+                    cohort,
+                    answer.error_section.error_code.value,
+                    event.originator.server_name,
+                    answer.error_section.error_message,
+                )
+        return answers
 
     # -- TypeDefs -----------------------------------------------------------------------------
-    async def _keep(self, cohort: str, kind: str, event: OMRSEventV1, bean: Any, clash: Clash | None) -> None:
+    def _keep(
+        self, kv: KeyValue, cohort: str, kind: str, event: OMRSEventV1, bean: Any, clash: Clash | None
+    ) -> None:
         record = {
             "cohort": cohort,
             "kind": kind,
@@ -190,61 +184,47 @@ class CohortTypeDefs(CohortStage):
             "senderServer": event.originator.server_name,
             "conflict": clash.code.value if clash else None,
         }
-        await self.store.put(0, f"{cohort}/{kind}/{bean.guid}", record)
+        put_json(kv, typedef_key(cohort, kind, bean.guid), record)
 
-    async def _report(
+    def _report(
         self,
-        cohort: str,
         event: OMRSEventV1,
         clash: Clash,
         *,
         target: TypeDefSummary | None = None,
         target_attribute: AttributeTypeDef | None = None,
-    ) -> None:
+    ) -> OMRSEventV1:
         sender = event.originator.metadata_collection_id
-        log.warning(
-            "Cohort %s: %s from %s: %s", cohort, clash.code.value, event.originator.server_name, clash.message
-        )
         ours = clash.ours
         if isinstance(ours, KnownType):
-            answer = typedef_error_event(
-                local_originator(self.settings), clash.code, clash.message, sender, target, ours.summary()
+            return typedef_error_event(
+                local_originator(self.identity), clash.code, clash.message, sender, target, ours.summary()
             )
-        else:
-            answer = typedef_error_event(
-                local_originator(self.settings),
-                clash.code,
-                clash.message,
-                sender,
-                other_attribute_type_def=ours.as_attribute_type_def(),
-                target_attribute_type_def=target_attribute,
-            )
-        await publish(self.service, cohort, answer)
+        return typedef_error_event(
+            local_originator(self.identity),
+            clash.code,
+            clash.message,
+            sender,
+            other_attribute_type_def=ours.as_attribute_type_def(),
+            target_attribute_type_def=target_attribute,
+        )
 
-    async def _on_new_typedef(self, cohort: str, event: OMRSEventV1) -> None:
+    def _on_new_typedef(self, kv: KeyValue, cohort: str, event: OMRSEventV1) -> list[OMRSEventV1]:
         section = event.type_def_event_section
         assert section is not None and section.type_def is not None
         typedef = section.type_def
         clash = typedef_clash(typedef.name, typedef.guid, typedef.version)
-        if clash is not None:
-            await self._report(cohort, event, clash, target=summary_of(typedef))
-        await self._keep(cohort, "typedef", event, typedef, clash)
+        self._keep(kv, cohort, "typedef", event, typedef, clash)
+        return [self._report(event, clash, target=summary_of(typedef))] if clash else []
 
-    async def _on_updated_typedef(self, cohort: str, event: OMRSEventV1) -> None:
+    def _on_updated_typedef(self, kv: KeyValue, cohort: str, event: OMRSEventV1) -> list[OMRSEventV1]:
         section = event.type_def_event_section
         assert section is not None and section.type_def_patch is not None
         patch = section.type_def_patch
         name, guid, version = patch.type_def_name, patch.type_def_guid, patch.update_to_version
         clash = typedef_clash(name, guid, version)
-        if clash is not None:
-            target = TypeDefSummary(
-                guid=guid, name=name, version=version, version_name=patch.new_version_name
-            )
-            await self._report(cohort, event, clash, target=target)
-        data = await self.store.partition(0)
-        record = dict(
-            data.get(f"{cohort}/typedef/{guid}") or {"cohort": cohort, "kind": "typedef", "guid": guid}
-        )
+        key = typedef_key(cohort, "typedef", guid)
+        record = dict(get_json(kv, key) or {"cohort": cohort, "kind": "typedef", "guid": guid})
         record.update(
             name=name,
             version=version,
@@ -252,46 +232,51 @@ class CohortTypeDefs(CohortStage):
             senderServer=event.originator.server_name,
             conflict=clash.code.value if clash else None,
         )
-        await self.store.put(0, f"{cohort}/typedef/{guid}", record)
+        put_json(kv, key, record)
+        if clash is None:
+            return []
+        target = TypeDefSummary(guid=guid, name=name, version=version, version_name=patch.new_version_name)
+        return [self._report(event, clash, target=target)]
 
-    async def _on_deleted(self, cohort: str, event: OMRSEventV1) -> None:
+    def _on_deleted(self, kv: KeyValue, cohort: str, event: OMRSEventV1) -> list[OMRSEventV1]:
         section = event.type_def_event_section
         assert section is not None
         attribute = section.type_def_event_type is _T.DELETED_ATTRIBUTE_TYPEDEF_EVENT
         kind = "attribute" if attribute else "typedef"
         ours = (attribute_type_with_guid if attribute else type_with_guid)(section.type_def_guid)
         if ours is not None:
-            log.warning(
+            log.info(
                 "Cohort %s: %s deleted %s %s, which this server uses; it keeps its own definition",
                 cohort,
                 event.originator.server_name,
                 kind,
                 ours.name,
             )
-        if await self.store.delete(0, f"{cohort}/{kind}/{section.type_def_guid}") is None:
-            self.ignore("unknown-typedef", f"delete of unknown {kind}")
+        kv.delete(typedef_key(cohort, kind, section.type_def_guid))
+        return []
 
-    async def _on_re_identified_typedef(self, cohort: str, event: OMRSEventV1) -> None:
+    def _on_re_identified_typedef(self, kv: KeyValue, cohort: str, event: OMRSEventV1) -> list[OMRSEventV1]:
         section = event.type_def_event_section
         assert section is not None and section.type_def is not None
         original = section.original_type_def_summary
         if original is not None:
-            await self.store.delete(0, f"{cohort}/typedef/{original.guid}")
-        await self._on_new_typedef(cohort, event)
+            kv.delete(typedef_key(cohort, "typedef", original.guid))
+        return self._on_new_typedef(kv, cohort, event)
 
     # -- attribute TypeDefs -------------------------------------------------------------------
-    async def _on_new_attribute_typedef(self, cohort: str, event: OMRSEventV1) -> None:
+    def _on_new_attribute_typedef(self, kv: KeyValue, cohort: str, event: OMRSEventV1) -> list[OMRSEventV1]:
         section = event.type_def_event_section
         assert section is not None and section.attribute_type_def is not None
         attribute = section.attribute_type_def
         clash = attribute_typedef_clash(attribute.name, attribute.guid, attribute.version)
-        if clash is not None:
-            await self._report(cohort, event, clash, target_attribute=attribute)
-        await self._keep(cohort, "attribute", event, attribute, clash)
+        self._keep(kv, cohort, "attribute", event, attribute, clash)
+        return [self._report(event, clash, target_attribute=attribute)] if clash else []
 
-    async def _on_re_identified_attribute_typedef(self, cohort: str, event: OMRSEventV1) -> None:
+    def _on_re_identified_attribute_typedef(
+        self, kv: KeyValue, cohort: str, event: OMRSEventV1
+    ) -> list[OMRSEventV1]:
         section = event.type_def_event_section
         assert section is not None
         if section.original_attribute_type_def is not None:
-            await self.store.delete(0, f"{cohort}/attribute/{section.original_attribute_type_def.guid}")
-        await self._on_new_attribute_typedef(cohort, event)
+            kv.delete(typedef_key(cohort, "attribute", section.original_attribute_type_def.guid))
+        return self._on_new_attribute_typedef(kv, cohort, event)

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.lineage_input import event_bytes
+from schemas.event_bytes import event_bytes
 from schemas.json_text import load_json
 
 EGERIA_SERVICE_PATH = "/servers/{server}/open-metadata/integration-services/lineage-integrator/users/{user}"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from kafka import KafkaProducer
 
 from agents.cohort_publisher import local_originator
+from agents.cohort_topics import cohort_topics
 from app.settings import Settings
-from app.topics import cohort_topics
 from schemas.omrs import dump_omrs_event, un_registration_event
 
 
@@ -22,7 +22,8 @@ def leave_cohort(settings: Settings, bootstrap: list[str], cohort: str) -> list[
         "registration"
     )
     event = un_registration_event(
-        local_originator(settings), metadata_collection_name=settings.metadata_collection_name
+        local_originator(settings.cohort_identity()),
+        metadata_collection_name=settings.metadata_collection_name,
     )
     value = dump_omrs_event(event)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")

@@ -7,24 +7,18 @@ between replicas (server name, collection id, topic names) is derived here and n
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from agents.cohort_identity import CohortIdentity
+from agents.cohort_topics import CohortTopicStructure
+
 # uuid5 namespace for collection ids derived from a server name: fixed forever, so a
 # server keeps its identity in the cohort across restarts and upgrades.
 COLLECTION_ID_NAMESPACE = uuid.UUID("6f1f0a4e-3c0a-5a7e-9a51-6c1ad0e1a9b1")
-
-
-class CohortTopicStructure(StrEnum):
-    """How a cohort lays out its topics (Egeria's CohortTopicStructure)."""
-
-    DEDICATED_TOPICS = "DEDICATED_TOPICS"
-    SINGLE_TOPIC = "SINGLE_TOPIC"
-    BOTH_SINGLE_AND_DEDICATED_TOPICS = "BOTH_SINGLE_AND_DEDICATED_TOPICS"
 
 
 class SettingsError(ValueError):
@@ -67,7 +61,9 @@ class Settings(BaseSettings):
     web_port: int = Field(default=6066, ge=1, le=65535)
     web_host: str = "0.0.0.0"
     advertised_url: str | None = Field(
-        default=None, description="REST address other members see; default http://<hostname>:<web_port>"
+        default=None,
+        description="REST address other cohort members use, the same for every replica (a load "
+        "balancer's); default http://localhost:<web_port>",
     )
     api_token: str | None = None
     data_dir: Path = Path("./.lineage-data")
@@ -118,12 +114,24 @@ class Settings(BaseSettings):
         return self.metadata_collection_id
 
     @property
+    def rest_url(self) -> str:
+        """The REST address other cohort members are given (LINEAGE_ADVERTISED_URL)."""
+        return (self.advertised_url or f"http://localhost:{self.web_port}").rstrip("/")
+
+    def cohort_identity(self) -> CohortIdentity:
+        """This server as a cohort member: derived from settings every replica shares."""
+        return CohortIdentity(
+            collection_id=self.collection_id,
+            server_name=self.server_name,
+            metadata_collection_name=self.metadata_collection_name or self.server_name,
+            organization_name=self.organization_name,
+            advertised_url=self.rest_url,
+        )
+
+    @property
     def bootstrap_servers(self) -> list[str]:
         """host:port pairs of the configured broker (empty when the embedded one is used)."""
         return parse_broker_url(self.broker) if self.broker else []
-
-    def faust_broker_url(self) -> str:
-        return ";".join(f"kafka://{hp}" for hp in self.bootstrap_servers)
 
 
 def parse_broker_url(url: str) -> list[str]:

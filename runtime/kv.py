@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
+
+import orjson
 
 
 class KeyValue(Protocol):
@@ -70,6 +72,8 @@ class MemoryKeyValue:
             return
         if start is not None:
             i = bisect.bisect_right(keys, start) - 1
+            while i >= 0 and keys[i] > prefix and not keys[i].startswith(prefix):
+                i -= 1  # `start` lies beyond the prefix's keys: begin at the last of them
         else:
             i = bisect.bisect_left(keys, _after_prefix(prefix)) - 1 if prefix else len(keys) - 1
         while i >= 0 and keys[i].startswith(prefix):
@@ -83,3 +87,18 @@ def _after_prefix(prefix: bytes) -> bytes:
     if not stripped:
         return b"\xff" * (len(prefix) + 1)
     return stripped[:-1] + bytes([stripped[-1] + 1])
+
+
+def get_json(kv: KeyValue, key: bytes) -> Any:
+    """The JSON value of `key`, decoded; None when absent."""
+    raw = kv.get(key)
+    return None if raw is None else orjson.loads(raw)
+
+
+def put_json(kv: KeyValue, key: bytes, value: Any) -> None:
+    kv.put(key, orjson.dumps(value))
+
+
+def scan_json(kv: KeyValue, prefix: bytes, *, reverse: bool = False) -> Iterator[tuple[bytes, Any]]:
+    for key, raw in kv.scan(prefix, reverse=reverse):
+        yield key, orjson.loads(raw)

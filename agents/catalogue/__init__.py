@@ -6,6 +6,6 @@ in `schemas.open_metadata_types`.
 - `mapping`: PURE. One OpenLineage event -> the instances it says exist (contributions).
 - `state`: PURE. Merging contributions per instance guid, change detection, versions.
 - `instances`: PURE. A merged instance -> Egeria beans and the OMRS events for a change.
-- `store`: the durable per-guid state of the catalogue agent (compacted Kafka topic).
-- `agent`: the Faust agent that merges and publishes, one writer per guid.
+- `catalogue`: the catalogue topic and its stream, which merges per guid (one writer per
+  guid, state in a changelog-backed store) and shares what changed with the cohort.
 """

@@ -2,8 +2,8 @@
 
 Every OpenLineage event (any event type, in any order: START, RUNNING, COMPLETE, FAIL,
 ABORT, OTHER, job and dataset events) is mapped to the instances it describes
-(`agents.catalogue.mapping`) and handed, per instance guid, to the catalogue agent
-(`agents.catalogue.agent`), which publishes what changed to the cohort. Lineage therefore
+(`agents.catalogue.mapping`) and sent, per instance guid, to the catalogue
+(`agents.catalogue.catalogue`), which shares what changed with the cohort. Lineage therefore
 exists from a job's first event: a streaming job that never completes, a run that fails or
 is aborted, or a COMPLETE that overtakes its START all give the same catalogue as the
 tidy case, and a duplicate or replayed event changes nothing.
@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from agents import lineage_graph
-from agents.catalogue import agent as catalogue_agent
 from agents.catalogue.mapping import map_event
 from agents.connectors.base import Connector, FailurePolicy, NoSettings
 from agents.connectors.context import ConnectorContext
@@ -35,15 +33,13 @@ class CataloguerConnector(Connector[NoSettings]):
 
     def __init__(self, context: ConnectorContext) -> None:
         super().__init__(context)
-        # Built with the worker: the catalogue agent and the graph must exist before Faust starts.
-        self.catalogue = catalogue_agent.install(context.service)
-        self.graph = lineage_graph.install(context.service)
+        cataloguing = context.services.cataloguing
+        if cataloguing is None:
+            raise RuntimeError("the cataloguer needs the catalogue, which this worker does not run")
+        self.cataloguing = cataloguing
 
     async def start(self) -> None:
         self.context.register_openlineage_listener(self.on_event)
 
     async def on_event(self, event: OpenLineageEvent, raw: bytes) -> None:
-        contributions = map_event(
-            event, resolve_alias=lambda ns, name: self.graph.graph.resolve_alias(ns, name)
-        )
-        await self.catalogue.send(contributions)
+        await self.cataloguing.send(map_event(event, resolve_alias=self.cataloguing.resolve_alias))

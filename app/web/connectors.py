@@ -12,47 +12,35 @@ registered: a name from a request is never imported.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from agents.connectors.registry import ConnectorConfigError, Registered
-from agents.connectors.runner import ConnectorHost, connector_host
-from app.web import router
+from agents.connectors.runner import ConnectorHost
 from app.web.lineage_intake import EGERIA_USER_PATH, check_server
 from app.web.responses import RequestError, error_response
 from schemas.errors import FieldError
 
-if TYPE_CHECKING:
-    from app.service import LineageService
 
-
-def install(service: LineageService) -> None:
-    routes = router(service)
-
+def install(routes: web.UrlDispatcher, host: ConnectorHost, server_name: str) -> None:
     async def validate_connector(request: web.Request) -> web.Response:
         try:
-            check_server(service, request)
-            body = validation_report(service, request.match_info["name"])
+            check_server(server_name, request)
+            body = validation_report(host, request.match_info["name"])
         except RequestError as error:
             return error_response(error, egeria=True)
         return web.json_response({**body, "relatedHTTPCode": 200})
 
     async def list_connectors(request: web.Request) -> web.Response:
-        host = connector_host(service)
-        return web.json_response(host.report() if host else {"source": None, "connectors": []})
+        return web.json_response(host.report())
 
     routes.add_get(EGERIA_USER_PATH + "/validate-connector/{name}", validate_connector)
     routes.add_get("/api/v1/connectors", list_connectors)
 
 
-def validation_report(service: LineageService, name: str) -> dict[str, Any]:
+def validation_report(host: ConnectorHost, name: str) -> dict[str, Any]:
     """What `validate-connector` answers for a name (RequestError 404 when unregistered)."""
-    host = connector_host(service)
-    if host is None:
-        raise RequestError(
-            404, [FieldError("connectorProviderClassName", "no connector runner on this server")]
-        )
     registered = host.registry.lookup(name)
     if registered is None:
         known = ", ".join(sorted(host.registry.registered)) or "none"

@@ -20,23 +20,22 @@ are `agents.openlineage_publish`, the path Kafka records take too.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from agents.openlineage_publish import (
     AcceptedEvent,
+    OpenLineagePublisher,
     PublishFailed,
     check_event,
-    publish,
-    send_event,
     wait_all_stored,
 )
 from app.lineage_input import is_json, json_array_items
-from app.web import router
 from app.web.responses import (
     RequestError,
     error_body,
@@ -46,11 +45,9 @@ from app.web.responses import (
     read_body,
     require_token,
 )
+from runtime.metrics import Metrics
 from schemas.errors import FieldError
 from schemas.json_text import dump_json, load_json
-
-if TYPE_CHECKING:
-    from app.service import LineageService
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +61,20 @@ Failures = dict[int, tuple[list[FieldError], bool]]
 """Refused events of a batch by index: every error, and whether a retry may succeed."""
 
 
-def install(service: LineageService) -> None:
-    routes = router(service)
-    views = LineageIntakeViews(service)
+@dataclass(frozen=True)
+class IntakeConfig:
+    """What the intake views need to know of the settings."""
+
+    server_name: str
+    api_token: str | None
+    max_event_bytes: int
+    max_batch_bytes: int
+
+
+def install(
+    routes: web.UrlDispatcher, publisher: OpenLineagePublisher, config: IntakeConfig, metrics: Metrics
+) -> None:
+    views = LineageIntakeViews(publisher, config, metrics)
     routes.add_post("/api/v1/lineage", views.post_event)
     routes.add_post("/api/v1/lineage/batch", views.post_batch)
     routes.add_post(EGERIA_USER_PATH + "/api/v1/lineage", views.post_event)
@@ -74,16 +82,16 @@ def install(service: LineageService) -> None:
     routes.add_post(EGERIA_USER_PATH + "/publish-open-lineage-event", views.post_event)
 
 
-def check_server(service: LineageService, request: web.Request) -> str | None:
+def check_server(server_name: str, request: web.Request) -> str | None:
     """On an Egeria path, the server named must be this one; returns the user named, if any."""
     server = request.match_info.get("server")
-    if server is not None and server != service.settings.server_name:
+    if server is not None and server != server_name:
         raise RequestError(
             404,
             [
                 FieldError(
                     "$",
-                    f"this is server {service.settings.server_name!r}; there is no server {server!r} here",
+                    f"this is server {server_name!r}; there is no server {server!r} here",
                 )
             ],
         )
@@ -155,13 +163,15 @@ def _loaded_items(body: bytes, content_type: str) -> list[bytes | None]:
 
 
 class LineageIntakeViews:
-    def __init__(self, service: LineageService) -> None:
-        self.service = service
+    def __init__(self, publisher: OpenLineagePublisher, config: IntakeConfig, metrics: Metrics) -> None:
+        self.publisher = publisher
+        self.config = config
+        self.metrics = metrics
 
     def _count(self, request: web.Request, status: int) -> None:
         route = request.match_info.route.resource
         label = route.canonical if route is not None else request.path
-        self.service.metrics.rest_requests.labels(path=label, status=str(status)).inc()
+        self.metrics.rest_requests.labels(path=label, status=str(status)).inc()
 
     async def post_event(self, request: web.Request) -> web.Response:
         egeria = "server" in request.match_info
@@ -173,15 +183,15 @@ class LineageIntakeViews:
         return response
 
     async def _post_event(self, request: web.Request, egeria: bool) -> web.Response:
-        settings = self.service.settings
-        user = check_server(self.service, request)
+        settings = self.config
+        user = check_server(settings.server_name, request)
         require_token(request, settings.api_token)
         body = await read_body(request, settings.max_event_bytes)
         accepted, errors = check_event(body)
         if accepted is None:
             raise self._refusal(request, body, errors)
         try:
-            await publish(self.service, accepted, origin="rest", user=user)
+            await self.publisher.publish(accepted, origin="rest", user=user)
         except PublishFailed as exc:
             log.warning("REST event not stored: %s", exc)
             raise RequestError(503, [FieldError("$", f"{exc}; try again")], {"Retry-After": "5"}) from None
@@ -216,8 +226,8 @@ class LineageIntakeViews:
         return response
 
     async def _post_batch(self, request: web.Request) -> web.Response:
-        settings = self.service.settings
-        user = check_server(self.service, request)
+        settings = self.config
+        user = check_server(settings.server_name, request)
         require_token(request, settings.api_token)
         body = await read_body(request, settings.max_batch_bytes)
         batch = check_batch(body, settings.max_event_bytes, request.headers.get("Content-Type", ""))
@@ -230,10 +240,10 @@ class LineageIntakeViews:
         self, accepted: dict[int, AcceptedEvent], failed: Failures, user: str | None
     ) -> None:
         """Send every valid event, then wait for all acknowledgements; a refused one is retriable."""
-        pending: dict[int, Awaitable[Any]] = {}
+        pending: dict[int, asyncio.Future[Any]] = {}
         for index, event in accepted.items():
             try:
-                pending[index] = await send_event(self.service, event, origin="rest", user=user)
+                pending[index] = await self.publisher.send(event, origin="rest", user=user)
             except Exception as exc:
                 failed[index] = ([FieldError("$", f"could not be stored: {exc}")], True)
         results = await wait_all_stored(list(pending.values()))

@@ -11,18 +11,13 @@ graph does not hold, 503 while the graph is still reading the topics after a sta
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from agents import lineage_graph
+from agents.lineage_graph import LineageGraphReader
 from agents.lineage_model import DEFAULT_DEPTH, MAX_DEPTH, NodeIdError, NodeNotFound
-from app.web import router
 from app.web.responses import error_body
 from schemas.errors import FieldError
-
-if TYPE_CHECKING:
-    from app.service import LineageService
 
 STATIC = Path(__file__).parent / "static"
 _ASSETS = {"lineage.js": "text/javascript", "lineage.css": "text/css"}
@@ -32,10 +27,7 @@ def _error(status: int, path: str, message: str) -> web.Response:
     return web.json_response(error_body(status, [FieldError(path, message)]), status=status)
 
 
-def install(service: LineageService) -> None:
-    graph_service = lineage_graph.install(service)
-    routes = router(service)
-
+def install(routes: web.UrlDispatcher, graph_service: LineageGraphReader) -> None:
     async def get_lineage(request: web.Request) -> web.Response:
         node_id = request.query.get("nodeId")
         if not node_id:

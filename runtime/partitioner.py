@@ -3,10 +3,9 @@
 Order per key depends on every producer of a topic agreeing on this, so it is exactly what
 the Java client and aiokafka's `DefaultPartitioner` do: murmur2 of the key bytes, made
 positive, modulo the topic's partition count (a record without a key goes to a random
-available partition). aiokafka computes murmur2 in pure Python: 6.6 us for a 17-byte key,
-12 us for a 36-byte guid (measured here), 5% of a worker's main thread on the REST batch
-path (profiled). Keys repeat (an OpenLineage job's runs; an instance's guid keys both its
-routed record and its reference copy), so each key's hash is computed once.
+available partition). aiokafka computes murmur2 in pure Python, and keys repeat (an
+OpenLineage job's runs, an instance's guid), so each key's hash is computed once
+(benchmarks/README.md has what that saves).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ MAX_REMEMBERED_KEYS = 65_536
 
 
 class KeyPartitioner:
-    """A Faust `producer_partitioner` (and aiokafka `partitioner`): Kafka's default, memoized."""
+    """An aiokafka `partitioner`: Kafka's default, memoized."""
 
     __slots__ = ("_hashes", "_size")
 
