@@ -122,7 +122,9 @@ def retrying(
     return tenacity.AsyncRetrying(
         retry=tenacity.retry_if_exception(on),
         stop=stop,
-        wait=tenacity.wait_exponential_jitter(initial=wait_initial_s, max=wait_max_s, jitter=wait_initial_s),
+        wait=tenacity.wait_exponential_jitter(
+            multiplier=wait_initial_s, max=wait_max_s, jitter=wait_initial_s
+        ),
         sleep=_sleep_unless_interrupted(interrupt),
         reraise=True,
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from agents.dead_letters import (
+from runtime.dead_letters import (
     HEADER_REASON,
     HEADER_SOURCE_OFFSET,
     HEADER_SOURCE_PARTITION,

@@ -43,5 +43,7 @@ def test_no_layer_imports_a_layer_above_it(layer: str) -> None:
 
 def test_the_walk_finds_an_upward_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
-    module.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from app.settings import Settings\n")
+    module.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from app.settings import Settings\n"
+    )
     assert ("app", 3) in imported_packages(module)
