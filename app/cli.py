@@ -6,8 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from agents.connectors.registry import ConnectorConfigError
 from app.broker import BrokerError, EmbeddedBroker, kafka_answers
 from app.settings import Settings, SettingsError, load_settings
+from runtime.state import StateDirInUse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return _dispatch(args, settings)
-    except (BrokerError, SettingsError) as exc:
+    except (BrokerError, SettingsError, ConnectorConfigError, StateDirInUse) as exc:
         print(f"lineage-integrator: {exc}", file=sys.stderr)
         return 2
 

@@ -86,6 +86,9 @@ class Worker:
             "metadataCollectionId": self.settings.collection_id,
             "webPort": self.settings.web_port,
             "dataDir": str(self.settings.data_dir),
+            "assignedPartitions": [
+                {"topic": tp.topic, "partition": tp.partition} for tp in sorted(self.runtime.assignment())
+            ],
             **self.runtime.status(),
         }
 
@@ -251,7 +254,7 @@ def build_faust_app(settings: Settings) -> faust.App:
 def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
     settings = worker.settings
     routes = worker.app.web.web_app.router  # type: ignore[attr-defined]
-    health.install(routes, worker.readiness, worker.metrics, worker.status)
+    health.install(routes, settings.server_name, worker.readiness, worker.metrics, worker.status)
     lineage_intake.install(
         routes,
         publisher,

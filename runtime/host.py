@@ -114,6 +114,15 @@ class Runtime(Service):
                     await admin.close()
         raise AssertionError("unreachable: retrying raises when it gives up")
 
+    def assignment(self) -> set[Any]:
+        """Every partition this replica's streams hold, and the partitions its followers own."""
+        held: set[Any] = set()
+        for stream in self.streams:
+            held |= stream.assignment
+        for follower in self.followers:
+            held |= follower.owned
+        return held
+
     def status(self) -> dict[str, Any]:
         return {
             "streams": {stream.name: stream.status() for stream in self.streams},

@@ -13,12 +13,16 @@ from runtime.readiness import Readiness
 
 
 def install(
-    routes: web.UrlDispatcher, readiness: Readiness, metrics: Metrics, status: Callable[[], dict[str, Any]]
+    routes: web.UrlDispatcher,
+    server_name: str,
+    readiness: Readiness,
+    metrics: Metrics,
+    status: Callable[[], dict[str, Any]],
 ) -> None:
     """`status` gives `GET /api/v1/status`: who this replica is and what it holds."""
 
     async def health(request: web.Request) -> web.Response:
-        return web.json_response({"status": "up", "pid": os.getpid()})
+        return web.json_response({"status": "up", "server": server_name, "pid": os.getpid()})
 
     async def ready(request: web.Request) -> web.Response:
         report = readiness.report()
