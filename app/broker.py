@@ -80,6 +80,9 @@ class EmbeddedBroker:
     host: str = "127.0.0.1"
     port: int = 9092
     started_here: bool = False
+    advertised: str | None = None
+    """host:port the broker names in its metadata; default host:port (a TLS or SASL
+    terminator in front of it advertises its own address instead)."""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -93,11 +96,10 @@ class EmbeddedBroker:
     def start(self, *, startup_timeout: float = 30.0, log_path: str | None = None) -> EmbeddedBroker:
         """Start tansu in the background and wait until it answers Kafka requests."""
         binary = tansu_binary()
-        listener = f"tcp://{self.host}:{self.port}"
         output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
         self.process = subprocess.Popen(
-            [binary, "broker", "--listener-url", listener, "--advertised-listener-url", listener],
+            [binary, "broker", *self._listener_args()],
             stdout=output,
             stderr=subprocess.STDOUT,
             env=env,
@@ -106,6 +108,11 @@ class EmbeddedBroker:
         self.started_here = True
         self.wait_ready(startup_timeout)
         return self
+
+    def _listener_args(self) -> list[str]:
+        listener = f"tcp://{self.host}:{self.port}"
+        advertised = f"tcp://{self.advertised}" if self.advertised else listener
+        return ["--listener-url", listener, "--advertised-listener-url", advertised]
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -133,10 +140,7 @@ class EmbeddedBroker:
 
     def run_foreground(self) -> int:
         """Run tansu until it exits, or until Ctrl-C / SIGTERM, which stop it too."""
-        listener = f"tcp://{self.host}:{self.port}"
-        process = subprocess.Popen(
-            [tansu_binary(), "broker", "--listener-url", listener, "--advertised-listener-url", listener]
-        )
+        process = subprocess.Popen([tansu_binary(), "broker", *self._listener_args()])
 
         def _stop(signum: int, frame: object) -> None:
             process.terminate()
