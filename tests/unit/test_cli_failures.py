@@ -41,7 +41,10 @@ def one_line(stderr: str) -> str:
 
 
 def unreachable() -> dict[str, str]:
-    return {"LINEAGE_BROKER": f"kafka://127.0.0.1:{free_port()}", "LINEAGE_EMBEDDED_BROKER_PORT": str(free_port())}
+    return {
+        "LINEAGE_BROKER": f"kafka://127.0.0.1:{free_port()}",
+        "LINEAGE_EMBEDDED_BROKER_PORT": str(free_port()),
+    }
 
 
 def test_send_to_a_broker_that_does_not_answer_fails_fast() -> None:
