@@ -53,6 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     leave = commands.add_parser("leave", help="send this server's UN_REGISTRATION_EVENT to a cohort")
     leave.add_argument("--cohort", required=True)
+
+    replay = commands.add_parser(
+        "replay",
+        help="send stored OpenLineage events (a file log store, JSON lines) through the intake again",
+    )
+    replay.add_argument("paths", nargs="+", metavar="PATH", help="file log store directory or event files")
+    replay.add_argument(
+        "--topic", help="OpenLineage topic to send to (default: the first of LINEAGE_OPENLINEAGE_TOPICS)"
+    )
     return parser
 
 
@@ -96,6 +105,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _validate(args, settings)
     if args.command == "leave":
         return _leave(args, settings)
+    if args.command == "replay":
+        return _replay(args, settings)
     raise AssertionError(args.command)
 
 
@@ -197,6 +208,34 @@ def _leave(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandFailed(f"{describe_failure(exc, connection)}; UN_REGISTRATION_EVENT not sent") from None
     print(f"sent UN_REGISTRATION_EVENT for {settings.server_name} to {', '.join(topic_names)}")
     return 0
+
+
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from app.kafka_clients import describe_failure, quiet_client_logs
+    from app.replay import plan_replay, send_plan
+
+    try:
+        plan = plan_replay([Path(p) for p in args.paths], settings.max_event_bytes)
+    except OSError as exc:
+        raise CommandFailed(f"cannot read {exc.filename}: {exc.strerror or exc}") from None
+    for problem in plan.problems:
+        print(problem, file=sys.stderr)
+    topic = args.topic or (settings.openlineage_topics[0] if settings.openlineage_topics else None)
+    if topic is None:
+        raise CommandFailed("no topic: LINEAGE_OPENLINEAGE_TOPICS is empty and --topic is not given")
+    sent = 0
+    if plan.events:
+        connection = settings.kafka_connection(bootstrap_for_tools(settings))
+        quiet_client_logs()
+        try:
+            sent = send_plan(plan, connection, topic, settings.max_event_bytes + 65536)
+        except Exception as exc:  # any client failure: one line, never a traceback
+            raise CommandFailed(f"{describe_failure(exc, connection)}; replay stopped") from None
+    skipped = f", {len(plan.problems)} skipped (see above)" if plan.problems else ""
+    print(f"replayed {sent} events from {plan.files} files to {topic}{skipped}", flush=True)
+    return 1 if plan.problems else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
