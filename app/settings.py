@@ -133,11 +133,25 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is not readable by this user")
         return value
 
+    @field_validator(
+        "kafka_security_protocol",
+        "kafka_sasl_mechanism",
+        "kafka_sasl_username",
+        "kafka_sasl_password",
+        "kafka_sasl_password_file",
+        "kafka_ssl_cafile",
+        "kafka_ssl_certfile",
+        "kafka_ssl_keyfile",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty variable is an unset one (compose files pass `${VAR:-}` through)."""
+        return None if value == "" else value
+
     @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
     @classmethod
     def _upper_case(cls, value: object) -> object:
-        if value == "":
-            return None
         return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
@@ -274,8 +288,6 @@ def _sasl_problems(settings: Settings, mechanism: SaslMechanism | None) -> list[
         )
     elif password_file is not None and not password_file.read_text(encoding="utf-8").strip():
         problems.append(("kafka_sasl_password_file", f"{password_file} is empty"))
-    elif password is not None and not password.get_secret_value():
-        problems.append(("kafka_sasl_password", "is empty"))
     return problems
 
 
