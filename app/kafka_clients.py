@@ -14,7 +14,7 @@ from typing import Any
 
 from runtime.kafka_config import KafkaConnection, SaslMechanism
 
-ONE_SHOT_TIMEOUT_MS = 4000
+ONE_SHOT_TIMEOUT_MS = 3000
 """Each wait of a one-shot client: bootstrap, metadata, one request."""
 
 ONE_SHOT_DEADLINE_S = 10.0
