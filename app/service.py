@@ -38,7 +38,7 @@ from agents.openlineage_publish import OpenLineagePublisher
 from app.settings import Settings
 from app.topics import TopicNames, topic_registry
 from app.web import cohort, connectors, health, lineage_intake, lineage_query
-from runtime.clients import ClientTuning, KafkaClients, PlainConnection
+from runtime.clients import ClientTuning, KafkaClients
 from runtime.dead_letters import DeadLetters
 from runtime.follower import Follower
 from runtime.host import Runtime
@@ -107,7 +107,7 @@ def client_tuning(settings: Settings) -> ClientTuning:
 
 
 def kafka_clients(settings: Settings) -> KafkaClients:
-    return KafkaClients(PlainConnection(tuple(settings.bootstrap_servers)), client_tuning(settings))
+    return KafkaClients(settings.kafka_connection(), client_tuning(settings))
 
 
 def build_worker(settings: Settings) -> Worker:

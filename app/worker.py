@@ -7,7 +7,9 @@ import logging
 import sys
 from typing import Any
 
+from agents.connectors.file_log_store import DEFAULT_SUBDIRECTORY
 from app.broker import EmbeddedBroker, ensure_broker
+from app.replay import fresh_broker_message
 from app.settings import Settings
 
 log = logging.getLogger("lineage_integrator.worker")
@@ -32,6 +34,8 @@ def resolve_broker(settings: Settings) -> tuple[Settings, EmbeddedBroker | None]
         verb,
         broker.url,
     )
+    if broker.started_here:
+        log.warning(fresh_broker_message(settings.data_dir / DEFAULT_SUBDIRECTORY))
     return settings.model_copy(update={"broker": broker.url}), broker
 
 
@@ -72,6 +76,7 @@ def run_worker(settings: Settings) -> int:
 
     settings, broker = resolve_broker(settings)
     try:
+        log.info("Kafka: %s", settings.kafka_connection().describe())
         worker = build_worker(settings)
         worker.app.task(_announce_when_ready(worker))
         faust_worker = worker.app.Worker(

@@ -1,8 +1,7 @@
 """Every Kafka client the worker makes, made in one place with one connection and one tuning.
 
-The connection (brokers, and whatever security they require) is a `Connection`: anything
-that names the bootstrap servers and gives aiokafka's connection keyword arguments. The
-tuning (`ClientTuning`) says how large a record may be and how consumer groups behave, so
+The connection (brokers, and whatever security they require) is a
+`runtime.kafka_config.KafkaConnection`. The tuning (`ClientTuning`) says how large a record may be and how consumer groups behave, so
 the consumers of every stream, the store recoveries and the followers agree.
 """
 
@@ -10,39 +9,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 
+from runtime.kafka_config import KafkaConnection
+
 RECORD_OVERHEAD_BYTES = 64 * 1024
 """Room above the largest accepted event for headers and record-batch framing."""
-
-
-class Connection(Protocol):
-    """Where the brokers are and how to reach them."""
-
-    @property
-    def bootstrap_servers(self) -> list[str]: ...
-
-    def aiokafka_kwargs(self) -> dict[str, Any]:
-        """security_protocol, ssl_context, sasl_* ... for aiokafka's clients."""
-        ...
-
-
-@dataclass(frozen=True)
-class PlainConnection:
-    """Brokers reached over PLAINTEXT with no authentication."""
-
-    servers: tuple[str, ...]
-
-    @property
-    def bootstrap_servers(self) -> list[str]:
-        return list(self.servers)
-
-    def aiokafka_kwargs(self) -> dict[str, Any]:
-        return {}
 
 
 @dataclass(frozen=True)
@@ -66,16 +42,12 @@ class ClientTuning:
 class KafkaClients:
     """Makes consumers, producers and admin clients on one connection with one tuning."""
 
-    def __init__(self, connection: Connection, tuning: ClientTuning) -> None:
+    def __init__(self, connection: KafkaConnection, tuning: ClientTuning) -> None:
         self.connection = connection
         self.tuning = tuning
 
     def _common(self, client_suffix: str) -> dict[str, Any]:
-        return {
-            "bootstrap_servers": self.connection.bootstrap_servers,
-            "client_id": f"{self.tuning.client_id}-{client_suffix}",
-            **self.connection.aiokafka_kwargs(),
-        }
+        return {**self.connection.aiokafka_kwargs(), "client_id": f"{self.tuning.client_id}-{client_suffix}"}
 
     def consumer(
         self, client_suffix: str, *, group_id: str | None = None, **overrides: Any

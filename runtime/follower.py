@@ -43,7 +43,7 @@ from runtime.failures import POISON_ATTEMPTS, Failure, Interrupted, Rejected, cl
 from runtime.kv import KeyValue
 from runtime.metrics import Metrics
 from runtime.producer import Producer, SendFailed, Sends, SourceRecord
-from runtime.state import ReplicaStore
+from runtime.state import ReplicaStore, past_the_end
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +114,10 @@ class Follower:
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
+        partitions, positions = await self._checked_positions()
         self._reader = self.clients.consumer(f"{self.name}-reader")
         await self._reader.start()
-        partitions = await partitions_of(self._reader, self.topics)
         self._reader.assign(partitions)
-        positions = self.store.positions()
         for tp in partitions:
             if tp in positions:
                 self._reader.seek(tp, positions[tp])
@@ -145,6 +144,29 @@ class Follower:
             if consumer is not None:
                 await consumer.stop()
         self._owner = self._reader = None
+
+    async def _checked_positions(self) -> tuple[list[TopicPartition], dict[TopicPartition, int]]:
+        """The partitions to read, and where to start: the positions checkpointed with the
+        state, or nothing when one of them is past its partition's end (the broker is new or
+        the topics were recreated): then the state is rebuilt from the topics' start."""
+        probe = self.clients.consumer(f"{self.name}-probe", auto_offset_reset="none")
+        await probe.start()
+        try:
+            partitions = await partitions_of(probe, self.topics)
+            probe.assign(partitions)
+            positions = self.store.positions()
+            for tp, offset in positions.items():
+                if tp in partitions and await past_the_end(probe, tp, offset):
+                    log.warning(
+                        "%s: the state on disk has read %s up to offset %d, past its end (a new broker, or "
+                        "the topics were recreated): rebuilding it from the topics",
+                        self.name, tp, offset,
+                    )  # fmt: skip
+                    self.store.reset()
+                    return partitions, {}
+            return partitions, positions
+        finally:
+            await probe.stop()
 
     def status(self) -> dict[str, Any]:
         return {

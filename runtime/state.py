@@ -434,9 +434,31 @@ class PartitionedStore:
         self._dbs.clear()
 
 
+async def past_the_end(consumer: Any, tp: TopicPartition, offset: int) -> bool:
+    """Whether `offset` lies beyond the end of `tp` (the topic was recreated, or the broker is
+    new), judged by a fetch: Kafka refuses it (`OffsetOutOfRange`, with the consumer's
+    auto_offset_reset "none"); a broker that answers with no records tells by its high watermark.
+    `tp` must be assigned to `consumer`; its position is left where it was found."""
+    if offset <= 0:
+        return False
+    consumer.seek(tp, offset - 1)
+    try:
+        while True:
+            await consumer.getmany(tp, timeout_ms=200, max_records=1)
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                return highwater < offset
+    except OffsetOutOfRangeError:
+        return True
+    finally:
+        consumer.seek(tp, offset)
+
+
 async def _read_to_end(consumer: Any, tp: TopicPartition, start: int, db: LocalDB) -> int | None:
     """Apply the changelog from `start` to the fetch high watermark; the count applied, or
     None when `start` is past the end (the offset checkpointed does not exist there)."""
+    if await past_the_end(consumer, tp, start):
+        return None
     consumer.seek(tp, start)
     applied = 0
     while True:

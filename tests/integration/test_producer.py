@@ -6,7 +6,8 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer
 
-from runtime.clients import ClientTuning, KafkaClients, PlainConnection
+from runtime.clients import ClientTuning, KafkaClients
+from runtime.kafka_config import KafkaConnection
 from runtime.producer import Producer
 from tests.support.kafka import Broker, create_topic, unique
 
@@ -22,7 +23,7 @@ def test_flush_now_does_not_wait_out_the_linger(broker: Broker) -> None:
 
     async def run() -> list[bytes]:
         clients = KafkaClients(
-            PlainConnection((broker.bootstrap,)),
+            KafkaConnection(bootstrap_servers=(broker.bootstrap,)),
             ClientTuning("flush-test", 1024 * 1024, linger_ms=_LINGER_MS),
         )
         producer = Producer(clients)

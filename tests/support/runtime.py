@@ -14,8 +14,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from runtime.clients import ClientTuning, KafkaClients, PlainConnection
+from runtime.clients import ClientTuning, KafkaClients
 from runtime.dead_letters import DeadLetters
+from runtime.kafka_config import KafkaConnection
 from runtime.metrics import Metrics
 from runtime.producer import Producer
 from runtime.stream import Stream, StreamFactory
@@ -36,7 +37,7 @@ class RuntimeKit:
             rebalance_timeout_s=6,
             heartbeat_interval_s=0.5,
         )
-        self.clients = KafkaClients(PlainConnection((self.broker.bootstrap,)), tuning)
+        self.clients = KafkaClients(KafkaConnection(bootstrap_servers=(self.broker.bootstrap,)), tuning)
         self.metrics = Metrics()
         self.producer = Producer(self.clients)
         self.dead_letter_topic = f"{self.name}.deadletter"
