@@ -22,7 +22,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from agents.lineage_model import LineageGraph
-from runtime.clients import KafkaClients, partitions_of
+from runtime.clients import KafkaClients, partitions_of, stop_consumer
 from schemas.errors import EventValidationError
 from schemas.omrs import parse_omrs_event
 
@@ -94,7 +94,7 @@ class LineageGraphReader:
                         log.info("Lineage graph caught up: %d instance events", graph.applied)
         finally:
             with contextlib.suppress(Exception):
-                await consumer.stop()
+                await stop_consumer(consumer)
 
     def _apply(self, graph: LineageGraph, value: bytes | None) -> None:
         self.records += 1

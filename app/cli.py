@@ -11,6 +11,7 @@ from agents.connectors.registry import ConnectorConfigError
 from app.broker import BrokerError, EmbeddedBroker, kafka_answers
 from app.settings import Settings, SettingsError, load_settings
 from runtime.state import StateDirInUse
+from runtime.topics import TopicLayoutError
 
 PROGRAM = "lineage-integrator"
 
@@ -78,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), 2)
     try:
         return _dispatch(args, settings)
-    except (BrokerError, SettingsError, ConnectorConfigError, StateDirInUse) as exc:
+    except (BrokerError, SettingsError, ConnectorConfigError, StateDirInUse, TopicLayoutError) as exc:
         return _fail(str(exc), 2)
     except CommandFailed as exc:
         return _fail(str(exc), exc.code)

@@ -78,6 +78,7 @@ def run_worker(settings: Settings) -> int:
     try:
         log.info("Kafka: %s", settings.kafka_connection().describe())
         worker = build_worker(settings)
+        worker.app.loop.run_until_complete(worker.runtime.prepare())
         worker.app.task(_announce_when_ready(worker))
         faust_worker = worker.app.Worker(
             loglevel=settings.log_level.upper(),

@@ -104,3 +104,11 @@ async def partitions_of(consumer: AIOKafkaConsumer, topics: list[str]) -> list[T
                 await asyncio.sleep(0.2)
         found += [TopicPartition(topic, p) for p in sorted(partitions)]
     return found
+
+
+async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
+    """Stop a consumer, even one stopped at once after it started: aiokafka's group-less
+    consumer cancels a routine of its own on stop and awaits it, which raises
+    CancelledError when that routine never got to run; one turn of the loop lets it run."""
+    await asyncio.sleep(0)
+    await consumer.stop()

@@ -37,7 +37,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
-from runtime.clients import KafkaClients, partitions_of
+from runtime.clients import KafkaClients, partitions_of, stop_consumer
 from runtime.dead_letters import DeadLetters
 from runtime.failures import POISON_ATTEMPTS, Failure, Interrupted, Rejected, classify, retrying, sleep_unless
 from runtime.kv import KeyValue
@@ -142,7 +142,7 @@ class Follower:
                     await task
         for consumer in (self._owner, self._reader):
             if consumer is not None:
-                await consumer.stop()
+                await stop_consumer(consumer)
         self._owner = self._reader = None
 
     async def _checked_positions(self) -> tuple[list[TopicPartition], dict[TopicPartition, int]]:
@@ -166,7 +166,7 @@ class Follower:
                     return partitions, {}
             return partitions, positions
         finally:
-            await probe.stop()
+            await stop_consumer(probe)
 
     def status(self) -> dict[str, Any]:
         return {

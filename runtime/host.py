@@ -81,8 +81,15 @@ class Runtime(Service):
                 readiness.add_event(f"owners:{follower.name}", follower.joined)
         super().__init__(**kwargs)
 
+    async def prepare(self) -> None:
+        """Create and check the topics (`TopicLayoutError` when they cannot be used; the last
+        broker error when none answers within BROKER_WAIT_S). Runs once: the worker does it
+        before anything else starts, so a bad layout stops it before it joins any group."""
+        if not self.partition_counts:
+            self.partition_counts = await self._ensure_topics()
+
     async def on_start(self) -> None:
-        self.partition_counts = await self._ensure_topics()
+        await self.prepare()
         await self.producer.start()
         for component in self.components:
             await component.start()

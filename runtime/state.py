@@ -38,7 +38,7 @@ from aiokafka import TopicPartition
 from aiokafka.errors import OffsetOutOfRangeError
 from rocksdict import Options, Rdict, WriteBatch, WriteOptions
 
-from runtime.clients import KafkaClients
+from runtime.clients import KafkaClients, stop_consumer
 from runtime.failures import retrying
 from runtime.producer import Producer, SourceRecord, current_sends
 
@@ -416,7 +416,7 @@ class PartitionedStore:
                 applied = await _read_to_end(consumer, tp, 0, db)
                 assert applied is not None
         finally:
-            await consumer.stop()
+            await stop_consumer(consumer)
         if applied or start:
             log.info(
                 "Store %s partition %d: %d changelog records read from offset %d",
