@@ -27,8 +27,9 @@ Semantics, from Egeria:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -421,18 +422,33 @@ def _ordered(actual: Any, wanted: Any, operator: str) -> bool:
     }.get(operator, False)
 
 
-def _sorted(records: Iterable[Record], order: str | None, property_name: str | None) -> list[Record]:
-    items = sorted(records, key=lambda r: r["guid"])
-    if order in (None, "ANY", "GUID"):
-        return items
+GUID_ORDERS = frozenset({None, "ANY", "GUID"})
+"""Orders the scans already give (keys sort by guid): a page is read and the scan stops."""
+
+
+def _select(
+    candidates: Iterable[Record], keep: Callable[[Record], bool], request: PagedFindRequest
+) -> list[dict[str, Any]]:
+    """The page of kept candidates (given in guid order) in the requested order."""
+    start = request.offset
+    end = None if request.page_size == 0 else start + request.page_size
+    kept = (r for r in candidates if keep(r))
+    if request.sequencing_order in GUID_ORDERS:
+        return [r["instance"] for r in islice(kept, start, end)]
+    ordered = _sorted(list(kept), request.sequencing_order, request.sequencing_property)
+    return [r["instance"] for r in ordered[start:end]]
+
+
+def _sorted(items: list[Record], order: str | None, property_name: str | None) -> list[Record]:
+    """Records (in guid order) in a sequencing order; ties stay in guid order."""
     if order in ("CREATION_DATE_RECENT", "CREATION_DATE_OLDEST"):
-        items.sort(key=lambda r: r.get("createTime") or 0, reverse=order.endswith("RECENT"))
-        return items
+        return sorted(items, key=lambda r: r.get("createTime") or 0, reverse=order.endswith("RECENT"))
     if order in ("LAST_UPDATE_RECENT", "LAST_UPDATE_OLDEST"):
-        items.sort(
-            key=lambda r: r.get("updateTime") or r.get("createTime") or 0, reverse=order.endswith("RECENT")
+        return sorted(
+            items,
+            key=lambda r: r.get("updateTime") or r.get("createTime") or 0,
+            reverse=order.endswith("RECENT"),
         )
-        return items
     with_value = [r for r in items if _sort_value(r, property_name) is not None]
     without = [r for r in items if _sort_value(r, property_name) is None]
     with_value.sort(key=lambda r: _sort_value(r, property_name), reverse=order == "PROPERTY_DESCENDING")
@@ -442,12 +458,6 @@ def _sorted(records: Iterable[Record], order: str | None, property_name: str | N
 def _sort_value(record: Record, name: str | None) -> Any:
     value = _plain(_properties(record["instance"]).get(name or ""))
     return value if isinstance(value, str | int | float) and not isinstance(value, bool) else None
-
-
-def _page(records: list[Record], request: PagedFindRequest) -> list[dict[str, Any]]:
-    start = request.offset
-    end = None if request.page_size == 0 else start + request.page_size
-    return [r["instance"] for r in records[start:end]]
 
 
 def get_relationships_for_entity(repo: Repository, guid: str, body: bytes | None) -> dict[str, Any]:
@@ -466,13 +476,16 @@ def get_relationships_for_entity(repo: Repository, guid: str, body: bytes | None
             exception_class=ENTITY_NOT_KNOWN_EXCEPTION,
             action_description=method,
         )
-    found = (
-        r
-        for r in repo.copies.relationships_of(guid)
-        if _live(r) and _status_allowed(r, request.limit_results_by_status) and _of_type(r, request.type_guid)
-    )
-    ordered = _sorted(found, request.sequencing_order, request.sequencing_property)
-    return relationship_list_response(_page(ordered, request), request.offset, request.page_size)
+
+    def keep(r: Record) -> bool:
+        return (
+            _live(r) is not None
+            and _status_allowed(r, request.limit_results_by_status)
+            and _of_type(r, request.type_guid)
+        )
+
+    page = _select(repo.copies.relationships_of(guid), keep, request)
+    return relationship_list_response(page, request.offset, request.page_size)
 
 
 def _entities(repo: Repository, type_guid: str | None) -> Iterable[Record]:
@@ -494,17 +507,18 @@ def find_entities_by_property(repo: Repository, body: bytes | None) -> dict[str,
         _check_paging(request, response, method, repo)
         matcher = _Matcher(repo, response, method)
         tests = (_dump(request.match_properties) or {}).get("instanceProperties") or {}
-        found = [
-            r
-            for r in _entities(repo, request.type_guid)
-            if _status_allowed(r, request.limit_results_by_status)
-            and _has_classifications(r["instance"], request.limit_results_by_classification)
-            and matcher.properties_match(_properties(r["instance"]), tests, request.match_criteria)
-        ]
+
+        def keep(r: Record) -> bool:
+            return (
+                _status_allowed(r, request.limit_results_by_status)
+                and _has_classifications(r["instance"], request.limit_results_by_classification)
+                and matcher.properties_match(_properties(r["instance"]), tests, request.match_criteria)
+            )
+
+        page = _select(_entities(repo, request.type_guid), keep, request)
     except CallError as error:
         return error.body
-    ordered = _sorted(found, request.sequencing_order, request.sequencing_property)
-    return entity_list_response(_page(ordered, request), request.offset, request.page_size)
+    return entity_list_response(page, request.offset, request.page_size)
 
 
 def find_entities(repo: Repository, body: bytes | None) -> dict[str, Any]:
@@ -523,8 +537,7 @@ def find_entities(repo: Repository, body: bytes | None) -> dict[str, Any]:
                 and matcher.classifications(r["instance"], request.match_classifications)
             )
 
-        found = [r for r in _entities(repo, request.type_guid) if wanted(r)]
+        page = _select(_entities(repo, request.type_guid), wanted, request)
     except CallError as error:
         return error.body
-    ordered = _sorted(found, request.sequencing_order, request.sequencing_property)
-    return entity_list_response(_page(ordered, request), request.offset, request.page_size)
+    return entity_list_response(page, request.offset, request.page_size)
