@@ -525,32 +525,76 @@ def _retire_old_guid(
 
 
 def _classification_event(event: OMRSEventV1, cohort: str, state: _Overlay, policy: CopyPolicy) -> Decision:
-    """CLASSIFIED / RECLASSIFIED / DECLASSIFIED with the entity's detail or its proxy: the
-    entity's newer version with the classification added, replaced or removed."""
+    """CLASSIFIED / RECLASSIFIED / DECLASSIFIED with the entity's detail or its proxy.
+
+    Egeria saves the classification on the stored entity without comparing versions
+    (saveClassificationReferenceCopy). Here a newer entity version replaces the copy (a proxy
+    only its header and classifications); otherwise the classification alone is applied when it
+    is newer than the one held (by the classification's own version), so a duplicate or late
+    delivery changes nothing."""
     section = event.instance_event_section
     assert section is not None
     bean: EntityDetail | EntityProxy | None = section.entity or section.entity_proxy
     if not _valid_header(bean):
         return Decision(reason="invalid-instance")
     assert bean is not None and bean.guid is not None
-    guid = bean.guid
-    bean = _with_classification_change(bean, section)
-    if isinstance(bean, EntityDetail):
-        step = _apply_instance(bean, "entity", cohort, event, state, policy, report=False)
-        return _decision(state, [step], step.reason)
-    stored = state.get("entity", guid)
+    stored = state.get("entity", bean.guid)
     if bean.metadata_collection_id == policy.local_collection_id or (
         stored is not None and stored.get("homeMetadataCollectionId") == policy.local_collection_id
     ):
         return Decision(reason="home-instance")
-    if not is_live(stored) or stored is None or stored.get("form") == "proxy":
-        step = _apply_instance(bean, "entity", cohort, event, state, policy, report=False)
+    changed = _with_classification_change(bean, section)
+    if not is_live(stored) or stored is None:
+        step = _apply_instance(changed, "entity", cohort, event, state, policy, report=False)
         return _decision(state, [step], step.reason)
-    verdict = _compare(stored, bean, section.event_type)
-    if verdict != "valid":
-        return Decision(reason=verdict)
-    state.put(_merge_proxy(stored, bean, cohort, event))
-    return _decision(state, [], "stored")
+    if stored.get("createTime") is not None and bean.create_time not in (None, stored.get("createTime")):
+        return Decision(reason="conflicting-instances")
+    if (bean.version or 0) > (stored.get("version") or 0):
+        if isinstance(changed, EntityDetail) or stored.get("form") == "proxy":
+            step = _apply_instance(changed, "entity", cohort, event, state, policy, report=False)
+            return _decision(state, [step], step.reason)
+        verdict = _compare(stored, changed, section.event_type)
+        if verdict != "valid":
+            return Decision(reason=verdict)
+        state.put(_merge_proxy(stored, changed, cohort, event))
+        return _decision(state, [], "stored")
+    updated = _classification_delta(stored, section, cohort, event)
+    if updated is None:
+        return Decision(reason="stale-version")
+    state.put(updated)
+    return _decision(state, [], "classification-stored")
+
+
+def _classification_delta(
+    stored: Record, section: InstanceEventSection, cohort: str, event: OMRSEventV1
+) -> Record | None:
+    """The stored copy with the event's classification added, replaced or removed, when that
+    is news (its version above the one held); None when it changes nothing."""
+    instance = dict(stored["instance"])
+    held = {c.get("name"): c for c in instance.get("classifications") or []}
+    if section.event_type == _I.DECLASSIFIED_ENTITY_EVENT:
+        gone = section.original_classification
+        current = held.get(gone.name) if gone is not None else None
+        if gone is None or current is None or (current.get("version") or 0) > (gone.version or 0):
+            return None
+        del held[gone.name]
+    else:
+        added = section.classification
+        current = held.get(added.name) if added is not None else None
+        if added is None or (current is not None and (current.get("version") or 0) >= (added.version or 0)):
+            return None
+        held[added.name] = dump(added)
+    if held:
+        instance["classifications"] = list(held.values())
+    else:
+        instance.pop("classifications", None)
+    return {
+        **stored,
+        "cohort": cohort,
+        "lastEventType": section.event_type.value,
+        "sender": event.originator.metadata_collection_id,
+        "instance": instance,
+    }
 
 
 def _with_classification_change(

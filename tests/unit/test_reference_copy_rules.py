@@ -626,3 +626,47 @@ def test_a_history_of_events_ends_where_egerias_rules_say() -> None:
     )
     assert (request.instance_guid, request.home_metadata_collection_id) == (x, B)
     assert list(copies.store.relationships_of(e)) == []
+
+
+def test_classifications_apply_even_when_the_entity_version_does_not_move() -> None:
+    # LIEP processClassifiedEntityEvent / processReclassifiedEntityEvent call
+    # saveClassificationReferenceCopy(entity, classification) without any version comparison,
+    # and IMMC classifyEntity stores addClassificationToEntity(entity, classification): the
+    # classification is saved whatever the entity's version says.
+    def owner(version: int, who: str) -> Classification:
+        return Classification(
+            name="Ownership",
+            version=version,
+            status="ACTIVE",
+            properties=None,
+            type=itype(("c1", "Ownership")),
+        ).model_copy(update={"created_by": who})
+
+    def event(kind: OMRSInstanceEventType, c: Classification) -> OMRSEventV1:
+        extra = (
+            {"original_classification": c} if kind == _I.DECLASSIFIED_ENTITY_EVENT else {"classification": c}
+        )
+        return instance_event(
+            originator(A),
+            kind,
+            entity_proxy=proxy(GUID, kind=PROCESS, version=1),
+            home_metadata_collection_id=A,
+            **extra,
+        )
+
+    copies = Copies()
+    copies.feed(entity_event(_I.NEW_ENTITY_EVENT, detail(version=1)))
+    assert copies.feed(event(_I.CLASSIFIED_ENTITY_EVENT, owner(1, "erin"))).reason == "classification-stored"
+    assert copies.feed(event(_I.CLASSIFIED_ENTITY_EVENT, owner(1, "erin"))).reason == "stale-version"
+    assert (
+        copies.feed(event(_I.RECLASSIFIED_ENTITY_EVENT, owner(2, "peter"))).reason == "classification-stored"
+    )
+    assert copies.feed(event(_I.RECLASSIFIED_ENTITY_EVENT, owner(1, "erin"))).reason == "stale-version"
+    stored = copies.entity()
+    assert stored is not None and [c["createdBy"] for c in stored["instance"]["classifications"]] == ["peter"]
+    assert copies.feed(event(_I.DECLASSIFIED_ENTITY_EVENT, owner(1, "erin"))).reason == "stale-version"
+    assert (
+        copies.feed(event(_I.DECLASSIFIED_ENTITY_EVENT, owner(2, "peter"))).reason == "classification-stored"
+    )
+    stored = copies.entity()
+    assert stored is not None and "classifications" not in stored["instance"] and stored["version"] == 1
