@@ -35,10 +35,10 @@ from agents.cohort_errors import ErrorLog
 from agents.cohort_identity import CohortIdentity
 from agents.cohort_instances import CohortInstances
 from agents.cohort_publisher import CohortPublisher, is_local, local_originator
-from agents.cohort_reference_copies import CopyPolicy
 from agents.cohort_registry import CohortRegistry
 from agents.cohort_topics import CohortTopics, CohortTopicStructure
 from agents.cohort_typedefs import CohortTypeDefs
+from agents.reference_copy_rules import CopyPolicy
 from runtime.failures import Rejected
 from runtime.kv import KeyValue
 from runtime.metrics import Metrics
@@ -115,6 +115,7 @@ class CohortMember:
             identity,
             CopyPolicy(local_collection_id=identity.collection_id, kept_types=config.kept_types),
             self.errors,
+            metrics,
         )
         self.cohort_of = {topic: c.cohort for c in config.cohorts for topic in c.inbound}
         self.registration_partitions = {
@@ -142,17 +143,19 @@ class CohortMember:
             return
         sequence = f"{record.partition:04d}/{record.offset:015d}"
         category = event.event_category
+        to_every_cohort = category is OMRSEventCategory.INSTANCE
         if category is OMRSEventCategory.REGISTRY:
             answers = self.registry.apply(kv, cohort, event, sequence, acting)
         elif category is OMRSEventCategory.TYPEDEF:
             answers = self.typedefs.apply(kv, cohort, event, sequence, acting)
-        elif category is OMRSEventCategory.INSTANCE:
+        elif to_every_cohort:
             answers = self.instances.apply(kv, cohort, event, sequence, acting)
         else:
             answers = []
         if acting:
             for answer in answers:
-                await self.publisher.send(cohort, answer)
+                for target in self.cohort_names if to_every_cohort else [cohort]:
+                    await self.publisher.send(target, answer)
 
     async def _reject(
         self, cohort: str, event: OMRSEventV1 | None, errors: list[FieldError], acting: bool

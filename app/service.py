@@ -35,9 +35,11 @@ from agents.connectors.runner import ConnectorHost
 from agents.lineage_graph import LineageGraphReader
 from agents.openlineage_intake import OpenLineageIntake
 from agents.openlineage_publish import OpenLineagePublisher
+from agents.reference_copy_store import ReferenceCopyStore
+from agents.repository_api import Repository
 from app.settings import Settings
 from app.topics import TopicNames, topic_registry
-from app.web import cohort, connectors, health, lineage_intake, lineage_query
+from app.web import cohort, connectors, health, lineage_intake, lineage_query, repository
 from runtime.clients import ClientTuning, KafkaClients
 from runtime.dead_letters import DeadLetters
 from runtime.follower import Follower
@@ -284,3 +286,7 @@ def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
         ),
     )
     lineage_query.install(routes, worker.graph)
+    if worker.cohort_store is not None:
+        copies = ReferenceCopyStore(worker.cohort_store.view)
+        repository_api = Repository(copies, settings.server_name, settings.collection_id)
+        routes.add_routes(repository.route_table(repository_api, settings.api_token))

@@ -10,7 +10,6 @@ import pytest
 
 from agents.cohort_errors import ErrorLog, recent_errors
 from agents.cohort_identity import CohortIdentity
-from agents.cohort_instances import per_instance
 from agents.cohort_member import CohortConfig, CohortMember, invalid_event_answer
 from agents.cohort_registry import CohortRegistry, local_key, members_view, registered_with_all
 from agents.cohort_topics import CohortTopicStructure, cohort_topics
@@ -27,13 +26,11 @@ from schemas.omrs import (
 )
 from tests.support.omrs_events import (
     Member,
-    batch_event,
     encoded,
     entity,
     entity_event,
     refresh_request,
     registration,
-    relationship,
     un_registration,
 )
 
@@ -48,22 +45,6 @@ US = CohortIdentity(
     advertised_url="http://lineage:6066",
 )
 OURSELVES = Member("lineage", US.collection_id)
-
-
-def test_a_batch_is_decided_one_instance_at_a_time() -> None:
-    a, b = entity("g-a", "DataFile", 1, EGERIA), entity("g-b", "KafkaTopic", 1, EGERIA)
-    flow = relationship("r-1", "DataFlow", 1, EGERIA, a, b)
-    pieces = list(per_instance(batch_event(EGERIA, [a, b], [flow])))
-    assert [guid for guid, _ in pieces] == ["g-a", "g-b", "r-1"]
-    for _, piece in pieces:
-        batch = piece.instance_event_section.instance_batch  # type: ignore[union-attr]
-        assert len(batch.entities or []) + len(batch.relationships or []) == 1  # type: ignore[union-attr]
-
-
-def test_a_re_identify_is_decided_under_the_old_and_the_new_guid() -> None:
-    moved = entity("new-guid", "DataFile", 2, EGERIA)
-    event = entity_event(EGERIA, _I.RE_IDENTIFIED_ENTITY_EVENT, moved, original_instance_guid="old-guid")
-    assert sorted(guid for guid, _ in per_instance(event)) == ["new-guid", "old-guid"]
 
 
 def test_invalid_events_are_answered_except_errors_and_our_own() -> None:
