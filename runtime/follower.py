@@ -56,6 +56,9 @@ GainedHandler = Callable[[set[TopicPartition], KeyValue], Awaitable[None]]
 side effects tied to ownership itself (the cohort registration)."""
 
 _LOG_EVERY_S = 30.0
+GAIN_SETTLE_S = 0.5
+"""After gaining partitions, how long the reader fetches before `on_gained` may run: fetches
+sent after the gain report high watermarks that include what the previous owner stored."""
 
 
 class _Ownership(ConsumerRebalanceListener):
@@ -103,6 +106,7 @@ class Follower:
         self.owned: set[TopicPartition] = set()
         self._act_from: dict[TopicPartition, int] = {}
         self._gained: set[TopicPartition] = set()
+        self._gained_at = 0.0
         self._reader: AIOKafkaConsumer | None = None
         self._owner: AIOKafkaConsumer | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -200,6 +204,7 @@ class Follower:
                 if await self._reader.position(tp) > committed:
                     self._reader.seek(tp, committed)  # redo the side effects from there
             self._gained |= assigned - self.owned
+            self._gained_at = time.monotonic()
             self.owned = set(assigned)
         self.joined.set()
 
@@ -232,9 +237,21 @@ class Follower:
                     self.metrics.events_in.labels(stream=self.name).inc(len(records))
                     await self._checkpoint(records)
                 await self._check_caught_up(reader)
-                if self._gained and self.caught_up.is_set() and self.on_gained is not None:
+                if self._gained and self.on_gained is not None and await self._read_since_gained(reader):
                     await self._checkpoint([], gained=self._gained)
                     self._gained = set()
+
+    async def _read_since_gained(self, reader: AIOKafkaConsumer) -> bool:
+        """Whether everything stored before this replica gained its partitions has been read:
+        the previous owner did its side effects before it let go of them, and the reader has
+        since fetched (`GAIN_SETTLE_S`) up to the high watermarks those fetches reported."""
+        if not self.caught_up.is_set() or time.monotonic() - self._gained_at < GAIN_SETTLE_S:
+            return False
+        for tp in reader.assignment():
+            highwater = reader.highwater(tp)
+            if highwater is None or await reader.position(tp) < highwater:
+                return False
+        return True
 
     async def _check_caught_up(self, reader: AIOKafkaConsumer) -> None:
         if self.caught_up.is_set():

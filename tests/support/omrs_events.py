@@ -490,7 +490,7 @@ def lineage_history(member: Member, count: int, seed: int = 7) -> list[OMRSEvent
 # -- where a test server's cohort events go ----------------------------------------------
 def cohort_topic(env: dict[str, str], kind: str | None, cohort: str = "testCohort") -> str:
     """A cohort topic of the server `env` configures: kind "registration"/"types"/"instances", None = single."""
-    from app.topics import cohort_dedicated_topic, cohort_single_topic
+    from agents.cohort_topics import cohort_dedicated_topic, cohort_single_topic
 
     root = env["LINEAGE_TOPIC_ROOT"]
     return cohort_single_topic(root, cohort) if kind is None else cohort_dedicated_topic(root, cohort, kind)
