@@ -140,6 +140,7 @@ class CohortMember:
             await self._reject(cohort, event, errors, acting)
         assert event is not None
         if self.dedup and self._seen_before(kv, cohort, raw):
+            self.metrics.ignored_events.labels(stream="cohort", reason="duplicate").inc()
             return
         sequence = f"{record.partition:04d}/{record.offset:015d}"
         category = event.event_category
