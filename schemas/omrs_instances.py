@@ -127,6 +127,7 @@ class _AuditHeader(OMRSElement):
     update_time: EpochMillis | None = None
     version: int | None = None
     status: OpenEnum[InstanceStatus] | None = None
+    last_request_id: str | None = None
     status_on_delete: OpenEnum[InstanceStatus] | None = None
     mapping_properties: dict[str, Any] | None = None
 
