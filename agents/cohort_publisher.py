@@ -28,6 +28,7 @@ from schemas.omrs import (
     dump_omrs_event,
     instance_guid,
 )
+from schemas.omrs_connection import repository_rest_connection
 
 if TYPE_CHECKING:
     from app.service import LineageService
@@ -57,28 +58,19 @@ def rest_url(settings: Settings) -> str:
 
 
 def remote_connection(settings: Settings) -> dict[str, Any]:
-    """The OCF Connection other members use to reach this server's REST API."""
-    root = rest_url(settings).rstrip("/")
-    return {
-        "class": "Connection",
-        "headerVersion": 0,
-        "qualifiedName": f"{settings.server_name}::cohort-member::rest",
-        "displayName": f"{settings.server_name} REST API",
-        "description": "REST API of the lineage-integrator cohort member "
-        "(lineage, cohort members and error events under /api/v1).",
-        "endpoint": {
-            "class": "Endpoint",
-            "headerVersion": 0,
-            "qualifiedName": f"{settings.server_name}::cohort-member::rest::endpoint",
-            "displayName": f"{settings.server_name} endpoint",
-            "address": f"{root}/servers/{settings.server_name}",
-            "protocol": root.split(":", 1)[0],
-        },
-    }
+    """The OCF Connection other members use to reach this server's repository services:
+    Egeria's REST repository connector at `<rest url>/servers/<server name>`."""
+    return repository_rest_connection(settings.server_name, rest_url(settings))
 
 
 def is_local(settings: Settings, originator: Originator) -> bool:
-    """An event this server sent (same collection id and server name)."""
+    """An event this server sent: same collection id and server name.
+
+    A REFRESH_REGISTRATION_REQUEST names no collection (Egeria writes its originator without
+    one, and so does `refresh_registration_request`); it is ours when it names this server.
+    """
+    if originator.metadata_collection_id is None:
+        return originator.server_name == settings.server_name
     return (
         originator.metadata_collection_id == settings.collection_id
         and originator.server_name == settings.server_name
