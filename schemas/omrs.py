@@ -12,8 +12,8 @@ Hence:
   Egeria adds survives and is written back unchanged;
 - apart from the few required fields below, every field is optional with a ``None``
   default and dumps use ``exclude_none``: nothing is invented when absent, not even numbers
-  Egeria always writes (``headerVersion``, ``version``); read-only fields Egeria writes
-  (``propertyNames``, ``propertyCount``, ``mapElementCount``, ``arrayCount``) are kept as
+  Egeria always writes (``headerVersion``, ``version``); derived fields Egeria writes or
+  once wrote (``propertyNames``, ``propertyCount``, ``mapElementCount``, ``arrayCount``) are kept as
   given, never recomputed;
 - Egeria never writes ``null`` (Jackson ``NON_NULL``), so an explicit null field is read as
   absent and not written back; nulls inside opaque JSON (maps, ``remoteConnection``) stay;
