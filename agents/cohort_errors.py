@@ -21,7 +21,7 @@ from agents.cohort_identity import CohortIdentity
 from agents.cohort_publisher import is_local
 from runtime.kv import KeyValue, get_json, put_json, scan_json
 from runtime.metrics import Metrics
-from schemas.omrs import OMRSEventV1, dump_omrs_event, event_type_of
+from schemas.omrs import OMRSEventErrorCode, OMRSEventV1, dump_omrs_event, event_type_of
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +32,25 @@ _ERRORS = b"cohort/error/"
 _COUNT = b"cohort/error-count"
 
 
-def aimed_at_us(identity: CohortIdentity, event: OMRSEventV1) -> bool:
+_NAMES_THE_OTHER = frozenset(
+    {OMRSEventErrorCode.CONFLICTING_TYPEDEFS, OMRSEventErrorCode.CONFLICTING_ATTRIBUTE_TYPEDEFS}
+)
+"""Error codes whose event names the member at fault as the *other* collection: Egeria's
+TypeDef conflict answers have no target (`OMRSRepositoryContentManager.processNewTypeDefEvent`)."""
+
+
+def member_at_fault(event: OMRSEventV1) -> str | None:
+    """The collection id an error event is aimed at."""
     error = event.error_section
-    return (
-        error is not None
-        and error.target_metadata_collection_id == identity.collection_id
-        and not is_local(identity, event.originator)
-    )
+    if error is None:
+        return None
+    if error.target_metadata_collection_id is None and error.error_code in _NAMES_THE_OTHER:
+        return error.other_metadata_collection_id
+    return error.target_metadata_collection_id
+
+
+def aimed_at_us(identity: CohortIdentity, event: OMRSEventV1) -> bool:
+    return member_at_fault(event) == identity.collection_id and not is_local(identity, event.originator)
 
 
 def error_record(cohort: str, event: OMRSEventV1) -> dict[str, Any]:

@@ -47,6 +47,7 @@ from schemas.omrs import (
     OMRSEventCategory,
     OMRSEventErrorCode,
     OMRSEventV1,
+    OMRSInstanceEventType,
     event_type_of,
     instance_error_event,
     instance_guid,
@@ -100,6 +101,20 @@ def invalid_event_answer(
     return None
 
 
+def as_error_event(event: OMRSEventV1) -> OMRSEventV1:
+    """Egeria's own instance error events name no event type (its constructors leave
+    UNKNOWN_INSTANCE_EVENT, with the error section set): read them as INSTANCE_ERROR_EVENT."""
+    section = event.instance_event_section
+    if (
+        event.error_section is not None
+        and section is not None
+        and section.event_type is OMRSInstanceEventType.UNKNOWN_INSTANCE_EVENT
+    ):
+        fixed = section.model_copy(update={"event_type": OMRSInstanceEventType.INSTANCE_ERROR_EVENT})
+        return event.model_copy(update={"instance_event_section": fixed})
+    return event
+
+
 class CohortMember:
     """The cohort follower's handler (see the module docstring)."""
 
@@ -142,6 +157,7 @@ class CohortMember:
         if self.dedup and self._seen_before(kv, cohort, raw):
             self.metrics.ignored_events.labels(stream="cohort", reason="duplicate").inc()
             return
+        event = as_error_event(event)
         sequence = f"{record.partition:04d}/{record.offset:015d}"
         category = event.event_category
         to_every_cohort = category is OMRSEventCategory.INSTANCE

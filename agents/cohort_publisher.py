@@ -28,6 +28,7 @@ from schemas.omrs import (
     Originator,
     dump_omrs_event,
 )
+from schemas.omrs_connection import repository_rest_connection
 
 SERVER_TYPE = "Integration Daemon"
 """The originator's serverType: Lineage Integrator is an Egeria integration service."""
@@ -53,28 +54,19 @@ def rest_url(identity: CohortIdentity) -> str:
 
 
 def remote_connection(identity: CohortIdentity) -> dict[str, Any]:
-    """The OCF Connection other members use to reach this server's REST API."""
-    root = rest_url(identity).rstrip("/")
-    return {
-        "class": "Connection",
-        "headerVersion": 0,
-        "qualifiedName": f"{identity.server_name}::cohort-member::rest",
-        "displayName": f"{identity.server_name} REST API",
-        "description": "REST API of the lineage-integrator cohort member "
-        "(lineage, cohort members and error events under /api/v1).",
-        "endpoint": {
-            "class": "Endpoint",
-            "headerVersion": 0,
-            "qualifiedName": f"{identity.server_name}::cohort-member::rest::endpoint",
-            "displayName": f"{identity.server_name} endpoint",
-            "address": f"{root}/servers/{identity.server_name}",
-            "protocol": root.split(":", 1)[0],
-        },
-    }
+    """The OCF Connection other members use to reach this server's repository services:
+    Egeria's REST repository connector at `<rest url>/servers/<server name>`."""
+    return repository_rest_connection(identity.server_name, rest_url(identity))
 
 
 def is_local(identity: CohortIdentity, originator: Originator) -> bool:
-    """An event this server sent: its metadata collection id, as Egeria tells its own events."""
+    """An event this server sent: its metadata collection id, as Egeria tells its own events.
+
+    A REFRESH_REGISTRATION_REQUEST names no collection (Egeria writes its originator without
+    one, and so does `refresh_registration_request`); it is ours when it names this server.
+    """
+    if originator.metadata_collection_id is None:
+        return originator.server_name == identity.server_name
     return originator.metadata_collection_id == identity.collection_id
 
 

@@ -13,8 +13,10 @@ sends the answers the event calls for (see `runtime.follower`).
   UN_REGISTRATION (`lineage-integrator leave`). Readiness waits for it.
 - A REFRESH_REGISTRATION_REQUEST from another member is answered with a RE_REGISTRATION_EVENT.
 - Registering (`registration_events`), as Egeria's connectToCohort does on every start: a
-  REGISTRATION_EVENT when this server has not registered with the cohort yet, else a
-  RE_REGISTRATION_EVENT, then a REFRESH_REGISTRATION_REQUEST so existing members answer.
+  REGISTRATION_EVENT when this server has not registered with the cohort yet (followed by
+  a NEW_TYPEDEF_EVENT for each type this server uses, as Egeria's local repository
+  announces the types it loads), else a RE_REGISTRATION_EVENT; then a
+  REFRESH_REGISTRATION_REQUEST so existing members answer.
   The replica that owns partition 0 of the cohort's registration topic sends them when it
   gains that partition: once for the service, however many replicas run, and again when
   the partition moves to another replica. A cohort this server left stays left.
@@ -25,19 +27,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from agents.cohort_errors import ErrorLog
+from agents.cohort_errors import ErrorLog, aimed_at_us
 from agents.cohort_identity import CohortIdentity
-from agents.cohort_publisher import local_originator, remote_connection
+from agents.cohort_publisher import is_local, local_originator, remote_connection
 from runtime.kv import KeyValue, get_json, put_json, scan_json
+from schemas.cohort_types import typedef_announcements
 from schemas.omrs import (
-    OMRSEventErrorCode,
     OMRSEventV1,
     OMRSRegistryEventType,
+    conflicting_collection_id_event,
     now_ms,
     re_registration_event,
     refresh_registration_request,
     registration_event,
-    registry_error_event,
 )
 
 log = logging.getLogger(__name__)
@@ -104,13 +106,9 @@ class CohortRegistry:
         assert section is not None
         kind = section.registry_event_type
         sender = event.originator.metadata_collection_id
-        own = sender == self.identity.collection_id
+        own = is_local(self.identity, event.originator)
         if kind is _R.REGISTRATION_ERROR_EVENT:
-            if (
-                event.error_section
-                and event.error_section.target_metadata_collection_id == self.identity.collection_id
-                and not own
-            ):
+            if aimed_at_us(self.identity, event):
                 self.errors.record(kv, cohort, event, sequence, acting)
             return []
         if own and event.originator.server_name != self.identity.server_name:
@@ -171,8 +169,8 @@ class CohortRegistry:
             return []
         else:
             log.info("Re-registering with cohort %s", cohort)
-            first = self._re_registration(local)
-        return [first, refresh_registration_request(originator)]
+            return [self._re_registration(local), refresh_registration_request(originator)]
+        return [first, refresh_registration_request(originator), *typedef_announcements(originator)]
 
     def _re_registration(self, local: dict[str, Any]) -> OMRSEventV1:
         return re_registration_event(
@@ -202,13 +200,4 @@ class CohortRegistry:
             f"already used by server {self.identity.server_name} in cohort {cohort}"
         )
         log.warning("Cohort %s: %s", cohort, message)
-        return [
-            registry_error_event(
-                local_originator(self.identity),
-                OMRSEventErrorCode.CONFLICTING_COLLECTION_ID,
-                message,
-                sender,
-                target_remote_connection=section.remote_connection,
-                other_metadata_collection_id=self.identity.collection_id,
-            )
-        ]
+        return [conflicting_collection_id_event(local_originator(self.identity), message, sender or "")]

@@ -74,6 +74,7 @@ def _value(name: str, value: Any) -> Any:
     if name in ENUM_PROPERTIES:
         enum_name, ordinals = ENUM_PROPERTIES[name]
         return EnumPropertyValue(
+            header_version=1,
             instance_property_category=InstancePropertyCategory.ENUM,
             type_name=enum_name,
             ordinal=ordinals.get(str(value), 99),
@@ -82,13 +83,12 @@ def _value(name: str, value: Any) -> Any:
     if isinstance(value, dict):
         entries = {k: _primitive(str(v)) for k, v in sorted(value.items())}
         return MapPropertyValue(
+            header_version=1,
             instance_property_category=InstancePropertyCategory.MAP,
             type_name=_MAP_STRING_STRING.name,
             type_guid=_MAP_STRING_STRING.guid,
             map_element_count=len(entries),
-            map_values=InstanceProperties(
-                instance_properties=entries, property_names=list(entries), property_count=len(entries)
-            ),
+            map_values=InstanceProperties(header_version=1, instance_properties=entries),
         )
     return _primitive(value)
 
@@ -96,6 +96,7 @@ def _value(name: str, value: Any) -> Any:
 def _primitive(value: Any) -> PrimitivePropertyValue:
     if isinstance(value, bool) or not isinstance(value, int):
         return PrimitivePropertyValue(
+            header_version=1,
             instance_property_category=InstancePropertyCategory.PRIMITIVE,
             type_name=_STRING.name,
             type_guid=_STRING.guid,
@@ -103,6 +104,7 @@ def _primitive(value: Any) -> PrimitivePropertyValue:
             primitive_value=str(value),
         )
     return PrimitivePropertyValue(
+        header_version=1,
         instance_property_category=InstancePropertyCategory.PRIMITIVE,
         type_name=_INT.name,
         type_guid=_INT.guid,
@@ -115,9 +117,7 @@ def properties(values: dict[str, Any]) -> InstanceProperties | None:
     if not values:
         return None
     converted = {name: _value(name, value) for name, value in sorted(values.items())}
-    return InstanceProperties(
-        instance_properties=converted, property_names=list(converted), property_count=len(converted)
-    )
+    return InstanceProperties(header_version=1, instance_properties=converted)
 
 
 def _header(home: Home, state: InstanceState) -> dict[str, Any]:
@@ -171,6 +171,7 @@ def proxy(home: Home, end: EntityRef) -> EntityProxy:
         instance_provenance_type=InstanceProvenanceType.LOCAL_COHORT,
         metadata_collection_id=home.collection_id,
         metadata_collection_name=home.collection_name,
+        version=1,
         status=InstanceStatus.ACTIVE,
         guid=end.guid,
         unique_properties=properties({"qualifiedName": end.qualified_name}),

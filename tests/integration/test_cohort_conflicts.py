@@ -76,6 +76,7 @@ def test_conflicts_are_answered_errors_aimed_at_us_are_kept_and_garbage_is_dead_
 
     # TypeDefs: a name clash, a guid clash, a version mismatch, an attribute clash.
     process, string = type_named("Process"), "b34a64b9-554a-42b1-8f8a-7d5c2339f9c4"
+    data_file_version = type_named("DataFile").version  # type: ignore[union-attr]
     assert process is not None
     typedefs = [
         new_entity_typedef(
@@ -92,7 +93,9 @@ def test_conflicts_are_answered_errors_aimed_at_us_are_kept_and_garbage_is_dead_
     # Instances: one kept, then the same guid with another type, then a known type at another version.
     table = entity("f0e1d2c3-0000-4000-8000-000000000001", "DataFile", 1, egeria)
     clash = entity(table.guid or "", "KafkaTopic", 2, egeria)
-    old_type = entity("f0e1d2c3-0000-4000-8000-000000000002", "DataFile", 1, egeria, type_version=1)
+    old_type = entity(
+        "f0e1d2c3-0000-4000-8000-000000000002", "DataFile", 1, egeria, type_version=data_file_version + 1
+    )
     # Our own instance read back from the cohort (as publish_instance_events sends it), then a refresh for it.
     mine = entity("f0e1d2c3-0000-4000-8000-000000000003", "DeployedSoftwareComponent", 1, us)
     # An error event another member aims at us.
@@ -131,18 +134,26 @@ def test_conflicts_are_answered_errors_aimed_at_us_are_kept_and_garbage_is_dead_
         "CONFLICTING_TYPEDEFS",
         "TYPEDEF_PATCH_MISMATCH",
     ], codes
+    # The layouts of Egeria's constructors (tests/fixtures/egeria/event_layouts.json): a
+    # conflict names the member as the other collection and carries its definition as the
+    # original; a patch mismatch targets it and carries our whole TypeDef.
     for error in typedef_errors:
-        section = error["errorSection"]
-        assert error["typeDefEventSection"]["typeDefEventType"] == "TYPEDEF_ERROR_EVENT"
-        assert section["targetMetadataCollectionId"] == egeria.collection_id
+        section, typedef_section = error["errorSection"], error["typeDefEventSection"]
+        assert typedef_section["typeDefEventType"] == "TYPEDEF_ERROR_EVENT"
         if section["errorCode"] == "CONFLICTING_ATTRIBUTE_TYPEDEFS":
-            assert section["targetAttributeTypeDef"]["class"] == "PrimitiveDef"
+            assert section["otherMetadataCollectionId"] == egeria.collection_id
+            assert typedef_section["originalAttributeTypeDef"]["class"] == "PrimitiveDef"
             assert section["otherAttributeTypeDef"]["name"] == "string"
             assert section["otherAttributeTypeDef"]["guid"] == string
-        else:
+        elif section["errorCode"] == "CONFLICTING_TYPEDEFS":
+            assert section["otherMetadataCollectionId"] == egeria.collection_id
             assert section["otherTypeDefSummary"]["guid"] == process.guid
             assert section["otherTypeDefSummary"]["version"] == process.version
-            assert section["targetTypeDefSummary"]["name"] in ("Process", "Procedure")
+            assert typedef_section["originalTypeDefSummary"]["name"] in ("Process", "Procedure")
+        else:
+            assert section["targetMetadataCollectionId"] == egeria.collection_id
+            assert section["otherTypeDef"]["guid"] == process.guid
+            assert section["otherTypeDef"]["version"] == process.version
     mismatch = next(e for e in typedef_errors if e["errorSection"]["errorCode"] == "TYPEDEF_PATCH_MISMATCH")
     assert mismatch["errorSection"]["targetTypeDefSummary"]["version"] == process.version + 5
 
@@ -160,7 +171,7 @@ def test_conflicts_are_answered_errors_aimed_at_us_are_kept_and_garbage_is_dead_
     assert wrong_type["targetMetadataCollectionId"] == egeria.collection_id
     assert wrong_type["targetInstanceGUID"] == old_type.guid
     assert wrong_type["otherTypeDefSummary"]["version"] == type_named("DataFile").version  # type: ignore[union-attr]
-    assert wrong_type["targetTypeDefSummary"]["version"] == 1
+    assert wrong_type["targetTypeDefSummary"]["version"] == data_file_version + 1
     assert (
         instance_errors["INVALID_INSTANCE_EVENT"]["errorSection"]["targetMetadataCollectionId"]
         == egeria.collection_id

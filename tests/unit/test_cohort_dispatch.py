@@ -1,29 +1,16 @@
-"""Every event type is handled or deliberately left alone, and the worker wires it all."""
+"""The worker wires its streams, the cohort follower, the views and readiness from its settings."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from agents.cohort_typedefs import CohortTypeDefs
 from app.service import Worker, build_worker
 from app.settings import Settings
-from schemas.omrs import OMRSTypeDefEventType
 
 
 def worker(tmp_path: Path, **overrides: object) -> Worker:
     settings = Settings(broker="kafka://127.0.0.1:9", server_name="unit", data_dir=tmp_path, **overrides)  # type: ignore[arg-type]
     return build_worker(settings)
-
-
-def test_typedef_events_are_handled_except_errors_and_unknown(tmp_path: Path) -> None:
-    w = worker(tmp_path)
-    assert w.cohort is not None
-    handled = set(w.cohort.typedefs.handlers)
-    assert handled | {
-        OMRSTypeDefEventType.TYPEDEF_ERROR_EVENT,
-        OMRSTypeDefEventType.UNKNOWN_TYPEDEF_EVENT,
-    } == set(OMRSTypeDefEventType)
-    assert isinstance(w.cohort.typedefs, CohortTypeDefs)
 
 
 def test_streams_follower_views_and_readiness_are_wired(tmp_path: Path) -> None:

@@ -66,7 +66,15 @@ def registry() -> CohortRegistry:
 
 
 def event_types(events: list) -> list[str]:  # type: ignore[type-arg]
-    return [e.registry_event_section.registry_event_type.value for e in events]
+    """The registry events among `events`, by type (registering also announces TypeDefs)."""
+    return [e.registry_event_section.registry_event_type.value for e in events if e.registry_event_section]
+
+
+def test_the_first_registration_announces_the_types_this_server_uses() -> None:
+    events = registry().registration_events(MemoryKeyValue(), "coco")
+    announced = [e.type_def_event_section.type_def.name for e in events if e.type_def_event_section]
+    assert {"Process", "DataFlow", "LineageMapping"} <= set(announced)
+    assert announced.index("Referenceable") < announced.index("Process")
 
 
 def test_registration_is_first_registration_then_re_registration_and_a_left_cohort_stays_left() -> None:
