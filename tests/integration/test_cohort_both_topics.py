@@ -28,11 +28,9 @@ def from_us(broker: Broker, topic: str, server: str) -> list[dict[str, Any]]:
 
 
 def kinds(events: list[dict[str, Any]]) -> list[str]:
+    """The registry events among `events` (the single topic carries TypeDef events too)."""
     return sorted(
-        e["registryEventSection"]["registryEventType"]
-        if "registryEventSection" in e
-        else e["instanceEventSection"]["eventType"]
-        for e in events
+        e["registryEventSection"]["registryEventType"] for e in events if "registryEventSection" in e
     )
 
 
