@@ -275,6 +275,10 @@ def test_job_panel_shows_the_latest_run_and_the_run_history(
     page.wait_for_selector("td.run-detail details")
     page.locator("td.run-detail summary").click()
     assert "division by zero" in page.locator("td.run-detail pre.json").inner_text()
+    transitions = page.locator("td.run-detail dt", has_text="Transitions").locator(
+        "xpath=following-sibling::dd[1]"
+    )
+    assert transitions.inner_text() == "FAIL 2026-03-03 00:01:35\nSTART 2026-03-03 00:00:00"
     screenshot(page, shots, "job-panel")
     no_errors(watched)
 
@@ -391,6 +395,8 @@ def test_point_in_time_shows_the_graph_as_it_was(
     assert any("asOf=2026-03-03T00:00:00Z" in s.query for s in shop.seen if s.path == "/api/v1/lineage")
     page.wait_for_selector("#panel[data-loaded=true]")
     assert page.locator("table.runs tr.run.after-as-of").count() == 1  # the run of 2026-03-04
+    latest = page.locator(".latest-run").inner_text()
+    assert "Latest run by 2026-03-03 00:00:00" in latest and "FAILED" in latest
     screenshot(page, shots, "as-of")
     page.click("#as-of-now")
     page.wait_for_function("!new URLSearchParams(location.search).has('asOf')")

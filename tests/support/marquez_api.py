@@ -10,9 +10,10 @@ api/src/main/java/marquez/api/models/SearchResult.java,
 api/src/main/java/marquez/db/models/{ColumnLineageNodeData,InputFieldNodeData}.java) and its
 test resources (api/src/test/resources/lineage/node.json, column_lineage/node.json). The data
 is hand-made, not captured. Beyond Marquez, as issue 16 asks: `asOf=` on the lineage query
-(nodes created after it are left out), column search results (`type: "DATASET_FIELD"`), and
+(nodes created after it are left out), namespace and column search results (`type:
+"NAMESPACE"` with no nodeId, `type: "DATASET_FIELD"` with `dataset` and `field`), and
 an input field's `transformations` (OpenLineage's columnLineage facet: type, subtype,
-description, masking) beside Marquez's `transformationType`.
+description, masking) beside Marquez's `transformationType`, and a run's `transitions`.
 
 Depth here counts edges from the asked node in either direction, as Marquez's lineage query
 gathers every job and dataset connected to the node; errors use this service's error body.
@@ -242,6 +243,17 @@ class Catalog:
         found = {node_id("job", ns, name): body for (ns, name), body in self.jobs.items()}
         found.update({node_id("dataset", ns, name): body for (ns, name), body in self.datasets.items()})
         return found
+
+
+TERMINAL_EVENT = {"COMPLETED": "COMPLETE", "FAILED": "FAIL", "ABORTED": "ABORT"}
+
+
+def transitions(run: dict[str, Any]) -> list[dict[str, str]]:
+    """A run's state changes, newest first, as the worker's run answer adds them."""
+    found = [{"eventType": "START", "transitionedAt": run["startedAt"]}]
+    if run["state"] in TERMINAL_EVENT:
+        found.append({"eventType": TERMINAL_EVENT[run["state"]], "transitionedAt": run["endedAt"]})
+    return found[::-1]
 
 
 def node_id(kind: str, *parts: str) -> str:
@@ -573,7 +585,7 @@ class Answers:
         for history in self.c.runs.values():
             for run in history:
                 if run["id"] == request.match_info["id"]:
-                    return web.json_response(run)
+                    return web.json_response({**run, "transitions": transitions(run)})
         raise _not_found("$.runId", "no such run")
 
     async def datasets(self, request: web.Request) -> web.Response:
@@ -592,7 +604,11 @@ class Answers:
     async def search(self, request: web.Request) -> web.Response:
         q = request.query.get("q", "").lower()
         limit = int(request.query.get("limit", "10"))
-        found: list[dict[str, Any]] = []
+        found: list[dict[str, Any]] = [
+            {"type": "NAMESPACE", "name": ns, "updatedAt": body["updatedAt"], "namespace": ns, "nodeId": None}
+            for ns, body in self.c.namespaces.items()
+            if q in ns.lower()
+        ]
         for (ns, name), job in self.c.jobs.items():
             if q in name.lower():
                 found.append(
@@ -628,7 +644,7 @@ class Answers:
                         "field": col["field"],
                     }
                 )
-        found.sort(key=lambda r: (r["name"], r["nodeId"]))
+        found.sort(key=lambda r: (r["name"], r["nodeId"] or ""))
         return web.json_response({"totalCount": len(found), "results": found[:limit]})
 
     def _depth(self, request: web.Request, default: int) -> int:

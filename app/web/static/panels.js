@@ -83,6 +83,7 @@ async function runDetails(cell, run) {
       ["Duration", runDuration(full)],
       ["Nominal start", formatTime(full.nominalStartTime)],
       ["Nominal end", formatTime(full.nominalEndTime)],
+      ["Transitions", (full.transitions || []).map((s) => `${s.eventType} ${formatTime(s.transitionedAt)}`).join("\n")],
       ["Job version", full.jobVersion && full.jobVersion.version],
       ["Read", versionList(full.inputDatasetVersions).join("\n")],
       ["Wrote", versionList(full.outputDatasetVersions).join("\n")],
@@ -159,11 +160,11 @@ export async function jobPanel(body, ctx, { namespace, name, node }) {
   };
   const showLatest = (run) => {
     if (!run) {
-      clear(latest).append(h("p", { class: "hint", text: "No run recorded." }));
+      clear(latest).append(h("p", { class: "hint", text: ctx.asOf ? `No run by ${formatTime(ctx.asOf)}.` : "No run recorded." }));
       return;
     }
     clear(latest).append(
-      h("span", { class: "label", text: "Latest run" }),
+      h("span", { class: "label", text: ctx.asOf ? `Latest run by ${formatTime(ctx.asOf)}` : "Latest run" }),
       stateBadge(run.state),
       h("span", { text: ` ${formatTime(run.startedAt || run.createdAt)}` }),
       runDuration(run) ? h("span", { class: "hint", text: ` \u00b7 ${runDuration(run)}` }) : null,
@@ -188,7 +189,8 @@ export async function jobPanel(body, ctx, { namespace, name, node }) {
       const answer = await api.runs(namespace, name, RUN_PAGE, offset);
       if (!ctx.current()) return;
       const runs = answer.runs || [];
-      if (firstPage) showLatest((job && job.latestRun) || runs[0] || null);
+      // At a point in time, the latest run is the newest that had begun by then.
+      if (firstPage) showLatest(ctx.asOf ? runs.find((r) => !afterAsOf(r, ctx.asOf)) || null : (job && job.latestRun) || runs[0] || null);
       firstPage = false;
       for (const run of runs) runsBody.append(...runRow(run, ctx));
       offset += runs.length;
@@ -198,7 +200,7 @@ export async function jobPanel(body, ctx, { namespace, name, node }) {
     } catch (err) {
       if (!ctx.current()) return;
       if (err.unauthorized) ctx.unauthorized(err);
-      if (firstPage) showLatest((job && job.latestRun) || null);
+      if (firstPage) showLatest(ctx.asOf ? null : (job && job.latestRun) || null);
       runsInfo.replaceWith(failure(err, "Run history"));
     } finally {
       more.disabled = false;

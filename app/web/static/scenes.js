@@ -22,7 +22,7 @@ function layoutOptions(count) {
     "elk.layered.spacing.edgeNodeBetweenLayers": "20",
     "elk.edgeRouting": big ? "POLYLINE" : "ORTHOGONAL",
     "elk.layered.thoroughness": big ? "1" : "7",
-    "elk.layered.nodePlacement.strategy": big ? "BRANDES_KOEPF" : "NETWORK_SIMPLEX",
+    "elk.layered.nodePlacement.strategy": big ? "SIMPLE" : "NETWORK_SIMPLEX",
     "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
   };
 }

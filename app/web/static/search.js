@@ -100,8 +100,10 @@ export function setupSearch(input, list, ctx) {
     let note = "";
     try {
       const [answer, namespaces] = await Promise.all([api.search(q, LIMIT), ctx.namespaces()]);
-      const matching = namespaces.filter((n) => n.name.toLowerCase().includes(needle)).slice(0, 5);
-      results = [...matching.map((n) => ({ type: "NAMESPACE", name: n.name })), ...((answer && answer.results) || [])];
+      const found = (answer && answer.results) || [];
+      const named = new Set(found.filter((r) => kindOf(r) === "namespace").map((r) => String(r.name)));
+      const matching = namespaces.filter((n) => n.name.toLowerCase().includes(needle) && !named.has(n.name)).slice(0, 5);
+      results = [...matching.map((n) => ({ type: "NAMESPACE", name: n.name })), ...found];
     } catch (err) {
       if (ask !== asked) return;
       if (err.unauthorized) ctx.unauthorized(err);
