@@ -2,8 +2,8 @@
 openlineage-python client: the same page as test_lineage_page.py, reading the worker's own
 read API (Marquez's paths and shapes, issue 16) instead of the Marquez-shaped test server.
 
-Each test first asks the worker for the routes it needs and is skipped, saying which, while
-the worker does not serve them (a route missing from aiohttp's router answers its plain-text
+The worker is asked for the routes a test needs first (the page's own files before any event
+is sent), and the test is skipped, saying which, while the worker does not serve them (a route missing from aiohttp's router answers its plain-text
 404; a route that is there answers JSON, even for a bad request).
 """
 
@@ -238,6 +238,7 @@ def _feed(worker: WorkerProcess, token: str | None = None) -> None:
 def worker(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
     running = _start_worker(broker, tmp_path_factory.mktemp("page-on-worker"))
     try:
+        needs_page_assets(running)
         _feed(running)
         yield running
     finally:
@@ -274,7 +275,6 @@ def drawn(page: Page) -> set[str]:
 def test_the_page_draws_the_workers_graph_and_opens_a_node_from_the_keyboard(
     worker: WorkerProcess, watched: WatchedPage, shots: Path
 ) -> None:
-    needs_page_assets(worker)
     page = open_page(watched, worker, {"nodeId": "job:dbt:shop.customers"})
     assert {
         "job:dbt:shop.customers",
@@ -300,7 +300,6 @@ def test_the_page_draws_the_workers_graph_and_opens_a_node_from_the_keyboard(
 def test_start_screen_lists_what_the_worker_catalogued(
     worker: WorkerProcess, watched: WatchedPage, shots: Path
 ) -> None:
-    needs_page_assets(worker)
     needs(worker, "/api/v1/namespaces")
     page = open_page(watched, worker, {"ns": "dbt"})
     assert {"dbt", "spark", DB, EXPORTS} <= set(
@@ -317,7 +316,6 @@ def test_start_screen_lists_what_the_worker_catalogued(
 def test_search_finds_jobs_datasets_and_columns_on_the_worker(
     worker: WorkerProcess, watched: WatchedPage
 ) -> None:
-    needs_page_assets(worker)
     needs(worker, "/api/v1/search", q="shop")
     page = open_page(watched, worker, {})
     page.fill("#search", "customers")
@@ -343,7 +341,6 @@ def test_search_finds_jobs_datasets_and_columns_on_the_worker(
 def test_job_and_dataset_panels_show_runs_and_versions_from_the_worker(
     worker: WorkerProcess, watched: WatchedPage, shots: Path
 ) -> None:
-    needs_page_assets(worker)
     needs(worker, "/api/v1/namespaces/dbt/jobs/shop.stg_customers/runs")
     job = "job:dbt:shop.stg_customers"
     page = open_page(watched, worker, {"nodeId": job, "selected": job})
@@ -379,7 +376,6 @@ def test_job_and_dataset_panels_show_runs_and_versions_from_the_worker(
 def test_column_lineage_from_the_worker_shows_transformation_types(
     worker: WorkerProcess, watched: WatchedPage, shots: Path
 ) -> None:
-    needs_page_assets(worker)
     needs(worker, "/api/v1/column-lineage")
     page = open_page(watched, worker, {"nodeId": f"dataset:{DB}:{MART}", "view": "columns"})
     assert page.locator("#graph g.node.dataset").count() == 0
@@ -400,7 +396,6 @@ def test_column_lineage_from_the_worker_shows_transformation_types(
 
 
 def test_point_in_time_on_the_worker(worker: WorkerProcess, watched: WatchedPage) -> None:
-    needs_page_assets(worker)
     needs(worker, "/api/v1/namespaces")
     now = open_page(watched, worker, {"nodeId": "job:dbt:shop.customers"})
     assert "job:spark:export.customers" in drawn(now)

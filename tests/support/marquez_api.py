@@ -794,11 +794,11 @@ class MarquezLikeServer:
         async def page(request: web.Request) -> web.Response:
             return web.Response(text=(STATIC / "lineage.html").read_text(), content_type="text/html")
 
-        async def asset(request: web.Request) -> web.Response:
+        async def asset(request: web.Request) -> web.FileResponse:
             wanted = (STATIC / request.match_info["path"]).resolve()
             if STATIC not in wanted.parents or wanted.suffix not in CONTENT_TYPES or not wanted.is_file():
                 raise web.HTTPNotFound()
-            return web.Response(body=wanted.read_bytes(), content_type=CONTENT_TYPES[wanted.suffix])
+            return web.FileResponse(wanted, headers={"Content-Type": CONTENT_TYPES[wanted.suffix]})
 
         a = self.answers
         app = web.Application(middlewares=[guard])

@@ -272,7 +272,7 @@ async function route() {
   state.params = params;
   ui.depth.value = String(params.depth);
   ui.asOf.value = toLocalInput(params.asOf);
-  ui.asOfNote.hidden = !params.asOf || !params.nodeId;
+  ui.asOfNote.hidden = !params.asOf || !params.nodeId || isColumns(params);
   ui.asOfNote.textContent = params.asOf ? `As of ${formatTime(params.asOf)}` : "";
   if (!params.nodeId) {
     state.key = null;

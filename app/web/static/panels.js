@@ -133,7 +133,7 @@ export async function jobPanel(body, ctx, { namespace, name, node }) {
   const runsInfo = h("p", { class: "hint", text: "Loading runs\u2026" });
   clear(body).append(
     header("Job", name, namespace),
-    h("div", { class: "actions" }, ctx.link({ nodeId: nodeIds.job(namespace, name) }, "Lineage from this job")),
+    h("div", { class: "actions" }, ctx.link({ nodeId: node ? node.id : nodeIds.job(namespace, name) }, "Lineage from this job")),
     latest,
     about,
     section(
@@ -246,7 +246,7 @@ export async function datasetPanel(body, ctx, { namespace, name, node }) {
   const versionsBody = h("tbody", {});
   const versionsInfo = h("p", { class: "hint", text: "Loading versions\u2026" });
   const more = h("button", { type: "button", class: "more", hidden: true, text: "More versions" });
-  const datasetId = nodeIds.dataset(namespace, name);
+  const datasetId = node ? node.id : nodeIds.dataset(namespace, name);
   clear(body).append(
     header("Dataset", name, namespace),
     h(
