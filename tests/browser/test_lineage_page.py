@@ -27,6 +27,7 @@ from tests.support.marquez_api import (
     big_catalog,
     hostile_catalog,
     shop_catalog,
+    versioned_catalog,
 )
 
 pytestmark = pytest.mark.browser
@@ -479,6 +480,44 @@ def test_keyboard_moves_along_edges_selects_and_closes(shop: MarquezLikeServer, 
     page.keyboard.press("Enter")
     page.wait_for_selector("#panel[data-kind=field]")
     no_errors(watched)
+
+
+def test_long_lists_are_read_a_page_at_a_time(browser: Browser) -> None:
+    events = "dataset:warehouse:shop.events"
+    with MarquezLikeServer(versioned_catalog(25)) as server, watched_page(browser) as watched:
+        page = open_page(watched, server, "/lineage?" + urlencode({"nodeId": events, "selected": events}))
+        page.wait_for_selector("#panel[data-loaded=true]")
+        versions = page.locator("table.versions tr.version")
+        assert versions.count() == 20
+        assert "25 versions" in page.locator("#panel").inner_text()
+        assert versions.nth(19).locator(".change").inner_text() == ""  # its older version is on the next page
+        page.click("text=More versions")
+        page.wait_for_function("document.querySelectorAll('table.versions tr.version').length === 25")
+        changes = versions.locator(".change").all_text_contents()
+        assert changes[0] == "+c24" and changes[19] == "+c5" and changes[24] == "first version"
+        assert page.locator("text=More versions").is_hidden()
+        page.goto(
+            server.url
+            + "/lineage?"
+            + urlencode({"nodeId": "job:warehouse:loader", "selected": "job:warehouse:loader"})
+        )
+        page.wait_for_selector("#panel[data-loaded=true]")
+        assert page.locator("table.runs tr.run").count() == 20
+        page.click("text=More runs")
+        page.wait_for_function("document.querySelectorAll('table.runs tr.run').length === 25")
+        no_errors(watched)
+    catalog, _start = big_catalog(1000)
+    with MarquezLikeServer(catalog) as server, watched_page(browser) as watched:
+        page = open_page(watched, server, "/lineage?ns=etl")
+        page.wait_for_selector("#jobs .entries li")
+        assert page.locator("#jobs .entries li").count() == 50
+        jobs = len(catalog.jobs)
+        assert jobs > 100
+        assert page.locator("#jobs .hint").inner_text() == f"50 of {jobs} jobs"
+        page.click("#jobs .more")
+        page.wait_for_function("document.querySelectorAll('#jobs .entries li').length === 100")
+        assert page.locator("#jobs .hint").inner_text() == f"100 of {jobs} jobs"
+        no_errors(watched)
 
 
 def test_hostile_names_are_shown_as_text(browser: Browser, shots: Path) -> None:

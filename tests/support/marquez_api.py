@@ -473,6 +473,19 @@ def big_catalog(nodes: int = 1000, seed: int = 16) -> tuple[Catalog, str]:
     return c, node_id("dataset", ns, layers[0][0])
 
 
+def versioned_catalog(count: int = 25) -> Catalog:
+    """A loader run `count` times, each run adding a column to the table it writes: more runs
+    and versions than one page holds."""
+    c = Catalog()
+    ns = "warehouse"
+    c.dataset(ns, "shop.events", [("c0", "text")], T0)
+    c.job(ns, "loader", [], [(ns, "shop.events")], T0)
+    for i in range(count):
+        run = c.run(ns, "loader", "COMPLETED", T0 + timedelta(hours=i), T0 + timedelta(hours=i, seconds=30))
+        c.version(ns, "shop.events", [(f"c{k}", "text") for k in range(i + 1)], run)
+    return c
+
+
 def hostile_catalog() -> Catalog:
     """Names, descriptions and facets that would run script if the page took them as markup."""
     c = Catalog()

@@ -128,3 +128,15 @@ export function stateBadge(state) {
   const value = state ? String(state).toUpperCase() : "UNKNOWN";
   return h("span", { class: `state state-${value.toLowerCase().replace(/[^a-z]/g, "")}`, text: value });
 }
+
+// Runs fn on a click, and on Enter or Space while the element has the focus.
+export function onActivate(el, fn) {
+  el.addEventListener("click", fn);
+  el.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      fn();
+    }
+  });
+  return el;
+}

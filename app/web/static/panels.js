@@ -2,8 +2,9 @@
 // versions, a column with its inputs and their transformations.
 
 import { api } from "./api.js";
-import { clear, epochMs, formatDuration, formatTime, h, isoTime, shortId, stateBadge } from "./dom.js";
+import { clear, epochMs, formatDuration, formatTime, h, isoTime, onActivate, shortId, stateBadge } from "./dom.js";
 import { nodeIds, transformationBadges } from "./model.js";
+import { paged, plural } from "./paging.js";
 
 const RUN_PAGE = 20;
 const VERSION_PAGE = 20;
@@ -115,13 +116,7 @@ function runRow(run, ctx) {
     row.setAttribute("aria-expanded", String(open));
     if (open) runDetails(detail, run);
   };
-  row.addEventListener("click", toggle);
-  row.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" || e.key === " ") {
-      e.preventDefault();
-      toggle();
-    }
-  });
+  onActivate(row, toggle);
   return [row, detailRow];
 }
 
@@ -181,33 +176,26 @@ export async function jobPanel(body, ctx, { namespace, name, node }) {
     if (err.unauthorized) ctx.unauthorized(err);
     about.prepend(failure(err, "Job details"));
   }
-  let offset = 0;
-  let firstPage = true;
-  const page = async () => {
-    more.disabled = true;
-    try {
+  // At a point in time, the latest run is the newest that had begun by then.
+  const latestOf = (runs) => (ctx.asOf ? runs.find((r) => !afterAsOf(r, ctx.asOf)) || null : (job && job.latestRun) || runs[0] || null);
+  await paged({
+    ctx,
+    more,
+    info: runsInfo,
+    load: async (offset) => {
       const answer = await api.runs(namespace, name, RUN_PAGE, offset);
-      if (!ctx.current()) return;
-      const runs = answer.runs || [];
-      // At a point in time, the latest run is the newest that had begun by then.
-      if (firstPage) showLatest(ctx.asOf ? runs.find((r) => !afterAsOf(r, ctx.asOf)) || null : (job && job.latestRun) || runs[0] || null);
-      firstPage = false;
+      return { items: answer.runs || [], total: answer.totalCount };
+    },
+    show: (runs, offset) => {
+      if (offset === 0) showLatest(latestOf(runs));
       for (const run of runs) runsBody.append(...runRow(run, ctx));
-      offset += runs.length;
-      const total = answer.totalCount ?? offset;
-      runsInfo.textContent = total ? `${total} run${total === 1 ? "" : "s"}` : "No run recorded.";
-      more.hidden = offset >= total || runs.length === 0;
-    } catch (err) {
-      if (!ctx.current()) return;
-      if (err.unauthorized) ctx.unauthorized(err);
-      if (firstPage) showLatest(ctx.asOf ? null : (job && job.latestRun) || null);
+    },
+    describe: (_shown, total) => (total ? plural(total, "run") : "No run recorded."),
+    failed: (err, offset) => {
+      if (offset === 0) showLatest(latestOf([]));
       runsInfo.replaceWith(failure(err, "Run history"));
-    } finally {
-      more.disabled = false;
-    }
-  };
-  more.addEventListener("click", page);
-  await page();
+    },
+  });
 }
 
 function schemaTable(fields) {
@@ -292,61 +280,45 @@ export async function datasetPanel(body, ctx, { namespace, name, node }) {
     if (err.unauthorized) ctx.unauthorized(err);
     about.prepend(failure(err, "Dataset details"));
   }
-  let offset = 0;
-  let previous = null;
   const rows = [];
-  const page = async () => {
-    more.disabled = true;
-    try {
-      const answer = await api.versions(namespace, name, VERSION_PAGE, offset);
-      if (!ctx.current()) return;
-      const versions = answer.versions || [];
-      versions.forEach((version, i) => {
-        const older = versions[i + 1] || null;
-        const run = version.createdByRun;
-        const label = shortId(version.version || (version.id && version.id.version));
-        const row = h(
-          "tr",
-          { class: "version", tabindex: 0, "data-version": version.version || "" },
-          h("td", { text: formatTime(version.createdAt), title: isoTime(version.createdAt) }),
-          h("td", { class: "mono", text: label, title: version.version || "" }),
-          h("td", {}, run ? stateBadge(run.state) : "", run ? h("span", { class: "mono", text: ` ${shortId(run.id)}`, title: run.id }) : ""),
-          h("td", { class: "change", text: older || offset + i + 1 >= (answer.totalCount ?? 0) ? schemaChange(version, older) : "" }),
-        );
-        const choose = () => {
-          for (const r of rows) r.classList.remove("chosen");
-          row.classList.add("chosen");
-          showSchema(version.fields, `Schema at version ${label} (${formatTime(version.createdAt)})`);
-        };
-        row.addEventListener("click", choose);
-        row.addEventListener("keydown", (e) => {
-          if (e.key === "Enter" || e.key === " ") {
-            e.preventDefault();
-            choose();
-          }
-        });
-        rows.push(row);
-        versionsBody.append(row);
-      });
-      if (previous && versions.length) {
-        const last = previous.row.querySelector(".change");
-        last.textContent = schemaChange(previous.version, versions[0]);
-      }
-      if (versions.length) previous = { version: versions[versions.length - 1], row: rows[rows.length - 1] };
-      offset += versions.length;
-      const total = answer.totalCount ?? offset;
-      versionsInfo.textContent = total ? `${total} version${total === 1 ? "" : "s"}; choose one for its schema` : "No version recorded.";
-      more.hidden = offset >= total || versions.length === 0;
-    } catch (err) {
-      if (!ctx.current()) return;
-      if (err.unauthorized) ctx.unauthorized(err);
-      versionsInfo.replaceWith(failure(err, "Versions"));
-    } finally {
-      more.disabled = false;
-    }
+  let oldest = null; // the last version shown: its change is known once the next page comes
+  const versionRow = (version, older, last) => {
+    const run = version.createdByRun;
+    const label = shortId(version.version || (version.id && version.id.version));
+    const row = h(
+      "tr",
+      { class: "version", tabindex: 0, "data-version": version.version || "" },
+      h("td", { text: formatTime(version.createdAt), title: isoTime(version.createdAt) }),
+      h("td", { class: "mono", text: label, title: version.version || "" }),
+      h("td", {}, run ? stateBadge(run.state) : "", run ? h("span", { class: "mono", text: ` ${shortId(run.id)}`, title: run.id }) : ""),
+      h("td", { class: "change", text: older || last ? schemaChange(version, older) : "" }),
+    );
+    onActivate(row, () => {
+      for (const r of rows) r.classList.remove("chosen");
+      row.classList.add("chosen");
+      showSchema(version.fields, `Schema at version ${label} (${formatTime(version.createdAt)})`);
+    });
+    rows.push(row);
+    return row;
   };
-  more.addEventListener("click", page);
-  await page();
+  let total = 0;
+  await paged({
+    ctx,
+    more,
+    info: versionsInfo,
+    load: async (offset) => {
+      const answer = await api.versions(namespace, name, VERSION_PAGE, offset);
+      total = answer.totalCount ?? 0;
+      return { items: answer.versions || [], total: answer.totalCount };
+    },
+    show: (versions, offset) => {
+      if (oldest && versions.length) oldest.row.querySelector(".change").textContent = schemaChange(oldest.version, versions[0]);
+      versions.forEach((version, i) => versionsBody.append(versionRow(version, versions[i + 1] || null, offset + i + 1 >= total)));
+      if (versions.length) oldest = { version: versions[versions.length - 1], row: rows[rows.length - 1] };
+    },
+    describe: (_shown, count) => (count ? `${plural(count, "version")}; choose one for its schema` : "No version recorded."),
+    failed: (err) => versionsInfo.replaceWith(failure(err, "Versions")),
+  });
 }
 
 function transformationList(transformations) {

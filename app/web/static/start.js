@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { clear, formatTime, h, stateBadge } from "./dom.js";
 import { nodeIds } from "./model.js";
+import { paged, plural } from "./paging.js";
 
 const PAGE = 50;
 
@@ -11,28 +12,18 @@ function pagedList(box, ctx, load, render, noun) {
   const info = h("p", { class: "hint", text: `Loading ${noun}s\u2026` });
   const more = h("button", { type: "button", class: "more", hidden: true, text: `More ${noun}s` });
   box.append(info, list, more);
-  let offset = 0;
-  const page = async () => {
-    more.disabled = true;
-    try {
-      const { items, total } = await load(offset);
-      if (!ctx.current()) return;
-      for (const item of items) list.append(render(item));
-      offset += items.length;
-      const count = total ?? offset;
-      info.textContent = count ? `${offset} of ${count} ${noun}${count === 1 ? "" : "s"}` : `No ${noun} in this namespace.`;
-      more.hidden = offset >= count || items.length === 0;
-    } catch (err) {
-      if (!ctx.current()) return;
-      if (err.unauthorized) ctx.unauthorized(err);
+  return paged({
+    ctx,
+    more,
+    info,
+    load,
+    show: (items) => list.append(...items.map(render)),
+    describe: (shown, total) => (total ? `${shown} of ${plural(total, noun)}` : `No ${noun} in this namespace.`),
+    failed: (err) => {
       info.textContent = `Could not list ${noun}s: ${err.message}`;
       info.className = "error";
-    } finally {
-      more.disabled = false;
-    }
-  };
-  more.addEventListener("click", page);
-  return page();
+    },
+  });
 }
 
 export async function startScreen(root, ctx, { namespace }) {
