@@ -20,7 +20,7 @@ from app.web.responses import error_body
 from schemas.errors import FieldError
 
 STATIC = Path(__file__).parent / "static"
-_ASSETS = {"lineage.js": "text/javascript", "lineage.css": "text/css"}
+_TYPES = {".js": "text/javascript", ".css": "text/css"}
 
 
 def _error(status: int, path: str, message: str) -> web.Response:
@@ -62,13 +62,15 @@ def install(routes: web.UrlDispatcher, graph_service: LineageGraphReader) -> Non
     async def page(request: web.Request) -> web.Response:
         return web.Response(text=(STATIC / "lineage.html").read_text(), content_type="text/html")
 
-    async def asset(request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        if name not in _ASSETS:
+    async def asset(request: web.Request) -> web.StreamResponse:
+        """A file of the page (its modules, styles and vendored libraries), never outside STATIC."""
+        wanted = (STATIC / request.match_info["path"]).resolve()
+        content_type = _TYPES.get(wanted.suffix)
+        if STATIC.resolve() not in wanted.parents or content_type is None or not wanted.is_file():
             raise web.HTTPNotFound()
-        return web.Response(text=(STATIC / name).read_text(), content_type=_ASSETS[name])
+        return web.FileResponse(wanted, headers={"Content-Type": content_type})
 
     routes.add_get("/api/v1/lineage", get_lineage)
     routes.add_get("/api/v1/lineage/status", lineage_status)
     routes.add_get("/lineage", page)
-    routes.add_get("/lineage/static/{name}", asset)
+    routes.add_get("/lineage/static/{path:.+}", asset)
