@@ -111,6 +111,10 @@ TYPES: tuple[KnownType, ...] = (
     _e("Process", "d8f33bd7-afa9-4a11-a8c7-07dcec83c050", 3, "Asset"),
     # Area 2: assets
     _e("DeployedSoftwareComponent", "486af62c-dcfd-4859-ab24-eab2e380ecfd", 2, "Process"),
+    # EmbeddedProcess, TransientEmbeddedProcess: model 0215 (OpenMetadataType EMBEDDED_PROCESS,
+    # TRANSIENT_EMBEDDED_PROCESS); the cataloguer's optional run elements.
+    _e("EmbeddedProcess", "8145967e-bb83-44b2-bc8c-68112c6a5a06", 1, "Process"),
+    _e("TransientEmbeddedProcess", "9bd9d37a-b2ae-48ec-9776-080f667e91c5", 1, "EmbeddedProcess"),
     _e("DataStore", "30756d0b-362b-4bfa-a0de-fce6a8f47b47", 3, "Asset"),
     _e("DataFile", "10752b4a-4b5d-4519-9eae-fdd6d162122f", 3, "DataStore"),
     _e("CSVFile", "2ccb2117-9cee-47ca-8150-9b3a543adcec", 1, "DataFile"),
@@ -153,6 +157,8 @@ TYPES: tuple[KnownType, ...] = (
     _c("Ownership", "8139a911-a4bd-432b-a9f4-f6d11c511abe", 1),
     _c("TypeEmbeddedAttribute", "e2bb76bb-774a-43ff-9045-3a05f663d5d9", 2),
     _c("Anchors", "aa44f302-2e43-4669-a1e7-edaae414fc6e", 3),
+    # Memento: model 0010 (OpenMetadataType MEMENTO_CLASSIFICATION), Egeria's archive of an element.
+    _c("Memento", "ecdcd472-6701-4303-8dec-267bcb54feb9", 1),
 )
 """Every TypeDef this service uses (entities with their super type, relationships, classifications)."""
 
