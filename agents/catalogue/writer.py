@@ -66,12 +66,12 @@ SCHEMA_TYPE = "TabularSchemaType"
 COLUMN_TYPE = "TabularColumn"
 PORT_IMPLEMENTATION, PORT_ALIAS = "PortImplementation", "PortAlias"
 
-_ANCHORS_END2 = frozenset(
-    {"AssetSchemaType", "AttributeForSchema", "NestedSchemaAttribute", "ProcessPort", "PortSchema"}
+_ANCHORED_BY_END1 = frozenset(
+    {"AssetSchemaType", "AttributeForSchema", "NestedSchemaAttribute", "ProcessPort"}
 )
-"""Relationship types whose end 1 anchors end 2 (removing end 1 removes end 2)... except
-PortSchema: a port does not own the schema it names."""
-_ANCHORED_BY_END1 = _ANCHORS_END2 - {"PortSchema"}
+"""Relationship types whose end 1 anchors end 2: removing end 1 removes end 2 (an asset its
+schema type, a schema its attributes, a process its ports). A port does not own the schema
+its PortSchema names."""
 
 
 def _kind_of(type_name: str, wanted: str) -> bool:
