@@ -39,6 +39,10 @@ the same contributions, on every replica and every replay, stamped with the even
   event's lineage; RENAME -> the asset under its new name, the old name an alias of it
   (`previousIdentifier`), the old asset archived (a `Memento` whose archive properties say
   `renamedTo`) so its history stays visible and lineage joins old and new.
+- the `lineage` job facet (OpenLineage 1.53) -> for a DATASET entry, DataFlow job -> dataset
+  and input -> dataset; for a JOB entry, ControlFlow job -> job (DataFlow dataset -> job);
+  its fields, and the outputs' `lineage` dataset facets, LineageMappings and DataFlows as
+  Egeria's `syncExplicitLineage` makes them.
 - runs (optional, off by default as in Egeria) -> a `TransientEmbeddedProcess` per run
   under the job's process: its last event type, first start, last completion, nominal
   times, parent and root run ids, error message.
@@ -48,7 +52,7 @@ the same contributions, on every replica and every replay, stamped with the even
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +72,7 @@ from agents.catalogue.contribution import (
 from agents.catalogue.elements import (
     ContainmentType,
     ControlFlowProperties,
+    DataFlowProperties,
     DeleteMethod,
     LineageMappingProperties,
     PortProperties,
@@ -87,7 +92,6 @@ from schemas.openlineage import (
     DatasourceDatasetFacet,
     DeletedFacet,
     DocumentationFacet,
-    InputField,
     JobDependenciesRunFacet,
     JobEvent,
     JobTypeJobFacet,
@@ -220,6 +224,7 @@ class _EventMapper:
             self.writer.replace_relationships(process, "DataFlow", flows, end=1)
             self.writer.replace_relationships(process, "DataFlow", flows, end=2)
             self._replace_ports(process, ports)
+        self._explicit_lineage(event, process, outputs)
         if isinstance(event, RunEvent):
             self._dependencies(event, process)
             if self.options.catalog_runs:
@@ -473,10 +478,88 @@ class _EventMapper:
             if src is not None:
                 self.writer.setup_lineage_mapping(src, asset, _mapping_properties(source))
 
-    def _source_column(self, source: InputField) -> EntityRef | None:
+    def _source_column(self, source: Mapping[str, Any]) -> EntityRef | None:
         if not source.get("name") or not source.get("namespace") or not source.get("field"):
             return None
         return self._column_in(self._canonical(source["namespace"], source["name"]), source["field"])
+
+    # ------------------------------------------------------------------ explicit lineage
+
+    def _explicit_lineage(
+        self, event: RunEvent | JobEvent, process: EntityRef, outputs: list[_Catalogued]
+    ) -> None:
+        """The `lineage` job facet's entries and the outputs' `lineage` dataset facets."""
+        facet = event.job.facets.get("lineage") if event.job.facets else None
+        for entry in _items(getattr(facet, "entries", None)):
+            if str(entry.get("type", "")).upper() == "DATASET":
+                target = self._lineage_dataset(entry)
+                if target is None:
+                    continue
+                self.writer.setup_data_flow(process, target)
+                self._lineage_inputs(target, entry, process)
+            else:
+                job = self._lineage_job(entry, process)
+                if job is not None:
+                    self._lineage_inputs(job, entry, process)
+        for output in outputs:
+            ds = next(
+                (d for d in event.outputs or [] if self._canonical(d.namespace, d.name) == output.ident),
+                None,
+            )
+            dataset_facet = ds.facets.get("lineage") if ds is not None and ds.facets else None
+            if dataset_facet is not None and not isinstance(dataset_facet, DeletedFacet):
+                self._lineage_inputs(output.asset, dataset_facet.model_dump(), process, ident=output.ident)
+
+    def _lineage_dataset(self, item: dict[str, Any]) -> EntityRef | None:
+        if not item.get("namespace") or not item.get("name"):
+            return None
+        ident = self._canonical(str(item["namespace"]), str(item["name"]))
+        return self.writer.create_data_asset(
+            ident.namespace, ident.name, type_name=asset_type(ident.namespace, ident.name)
+        )
+
+    def _lineage_job(self, item: dict[str, Any], process: EntityRef) -> EntityRef | None:
+        if not item.get("name"):
+            return process  # no name: the event's own job
+        return (
+            self._process(str(item.get("namespace") or ""), str(item["name"]))
+            if item.get("namespace")
+            else None
+        )
+
+    def _lineage_inputs(
+        self, target: EntityRef, entry: dict[str, Any], process: EntityRef, ident: DatasetId | None = None
+    ) -> None:
+        """DataFlow (or ControlFlow, job to job) from each input, LineageMapping per field."""
+        target_is_job = target.type_name == PROCESS_TYPE
+        for item in _items(entry.get("inputs")):
+            is_job = str(item.get("type", "")).upper() == "JOB"
+            source = self._lineage_job(item, process) if is_job else self._lineage_dataset(item)
+            if source is None or source.guid == target.guid:
+                continue
+            label = _mapping_properties(item)
+            if is_job and target_is_job:
+                self.writer.setup_control_flow(
+                    source, target, ControlFlowProperties(label=label.label if label else None)
+                )
+            else:
+                self.writer.setup_data_flow(
+                    source, target, DataFlowProperties(label=label.label if label else None)
+                )
+        if target_is_job:
+            return
+        fields = entry.get("fields")
+        target_ident = ident or self._canonical(str(entry.get("namespace")), str(entry.get("name")))
+        for column, field_entry in sorted((fields or {}).items()) if isinstance(fields, dict) else []:
+            if not column or not isinstance(field_entry, dict):
+                continue
+            destination = self._column_in(target_ident, str(column))
+            for item in _items(field_entry.get("inputs")):
+                if str(item.get("type", "")).upper() != "DATASET":
+                    continue
+                source_column = self._source_column(item)
+                if source_column is not None:
+                    self.writer.setup_lineage_mapping(source_column, destination, _mapping_properties(item))
 
     # ------------------------------------------------------------------ flows and ports
 
@@ -633,7 +716,7 @@ def _run_facets(facets: Any) -> dict[str, Any]:
     return values
 
 
-def _mapping_properties(source: InputField) -> LineageMappingProperties | None:
+def _mapping_properties(source: Mapping[str, Any]) -> LineageMappingProperties | None:
     """Label and description of a LineageMapping from a column's transformations, as Egeria's
     cataloguer writes them: `TYPE[:SUBTYPE][ (masked)]` joined by `, `, descriptions by `; `."""
     labels, descriptions = [], []
@@ -649,6 +732,11 @@ def _mapping_properties(source: InputField) -> LineageMappingProperties | None:
     return LineageMappingProperties(
         label=", ".join(labels) or None, description="; ".join(descriptions) or None
     )
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    """The dicts of a list a generic facet carries (anything else is ignored)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _column_identity(ident: DatasetId, path: str) -> dict[str, str | None]:

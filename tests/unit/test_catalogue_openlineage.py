@@ -38,6 +38,7 @@ from openlineage.client.facet_v2 import (
     job_dependencies_run,
     job_type_job,
     lifecycle_state_change_dataset,
+    lineage,
     parent_run,
     schema_dataset,
     symlinks_dataset,
@@ -558,3 +559,55 @@ def test_runs_are_catalogued_only_when_asked_and_follow_their_latest_event() -> 
     assert cat.live_links("ProcessHierarchy") == {(JOB_QN, f"TransientEmbeddedProcess::etl::load::{run_id}")}
     # A run record is not a job of the lineage graph.
     assert [c["name"] for c in cat.graph.lineage("job:etl:load", 1)["graph"][0]["data"]["childJobs"]] == []
+
+
+# ------------------------------------------------------------------ explicit lineage facets
+
+
+def test_the_lineage_facets_give_flows_control_flow_and_column_mappings() -> None:
+    """OpenLineage 1.53's `lineage` job and dataset facets, as Egeria's syncExplicitLineage maps them."""
+    job_lineage = lineage.LineageJobFacet(
+        entries=[
+            lineage.LineageDatasetEntry(
+                namespace=DB,
+                name="report",
+                type="DATASET",
+                inputs=[lineage.LineageDatasetInput(namespace=DB, name="orders", type="DATASET")],
+                fields={
+                    "total": lineage.LineageFieldEntry(
+                        inputs=[
+                            lineage.LineageDatasetInput(
+                                namespace=DB,
+                                name="orders",
+                                type="DATASET",
+                                field="amount",
+                                transformations=[
+                                    lineage.LineageTransformation(type="DIRECT", subtype="AGGREGATION")
+                                ],
+                            )
+                        ]
+                    )
+                },
+            ),
+            lineage.LineageJobEntry(
+                type="JOB", inputs=[lineage.LineageJobInput(type="JOB", namespace="etl", name="extract")]
+            ),
+        ]
+    )
+    dataset_lineage = lineage.LineageDatasetFacet(
+        inputs=[lineage.LineageDatasetInput(namespace=DB, name="customers", type="DATASET")]
+    )
+    cat = MemoryCatalogue()
+    cat.catalogue(
+        run(job_facets={"lineage": job_lineage}, outputs=outs(table("summary", lineage=dataset_lineage)))
+    )
+    flows = cat.live_links("DataFlow")
+    assert {(JOB_QN, tq("report")), (tq("orders"), tq("report")), (tq("customers"), tq("summary"))} <= flows
+    assert cat.live_links("ControlFlow") == {("DeployedSoftwareComponent::etl::extract", JOB_QN)}
+    (mapping,) = cat.live("LineageMapping").values()
+    assert mapping.end1 is not None and mapping.end2 is not None and mapping.published is not None
+    assert (mapping.end1.qualified_name, mapping.end2.qualified_name) == (
+        f"TabularColumn::{DB}::orders::amount",
+        f"TabularColumn::{DB}::report::total",
+    )
+    assert mapping.published["properties"] == {"label": "DIRECT:AGGREGATION"}
