@@ -198,6 +198,8 @@ class _EventMapper:
         self.writer = writer
         self.aliases: dict[tuple[str, str], DatasetId] = {}
         self.schemas: dict[str, EntityRef] = {}
+        self.dropped: set[DatasetId] = set()
+        self.renamed_from: set[tuple[str, str]] = set()
 
     # ------------------------------------------------------------------ the event
 
@@ -210,6 +212,12 @@ class _EventMapper:
             datasets.extend(event.inputs or [])
             datasets.extend(event.outputs or [])
         self.aliases = _event_aliases(datasets)
+        # Names this event renames are read as themselves: the alias the rename makes must
+        # not change how a replay of the event reads them.
+        self.renamed_from = _renamed_from(datasets)
+        self.dropped = {
+            self._canonical(d.namespace, d.name) for d in datasets if d.name and d.namespace and _dropped(d)
+        }
         catalogued = {id(ds): self._dataset(ds) for ds in datasets}
         for ds in datasets:
             self._column_lineage(ds)
@@ -305,13 +313,15 @@ class _EventMapper:
 
     # ------------------------------------------------------------------ datasets
 
-    def _canonical(self, namespace: str, name: str) -> DatasetId:
+    def _canonical(self, namespace: str, name: str, *, read: bool = True) -> DatasetId:
+        """The identity a dataset name is catalogued under: through the event's symlinks, then
+        (`read`) the aliases the read model knows."""
         namespace = clean_namespace(namespace)
         name = clean_text(name)
         found = self.aliases.get((namespace, name))
         if found is not None and found != DatasetId(namespace, name):
             return found
-        if self.reader is not None:
+        if read and self.reader is not None and (namespace, name) not in self.renamed_from:
             resolved = self.reader.resolve_alias(namespace, name)
             if resolved is not None:
                 return DatasetId(*resolved)
@@ -324,7 +334,6 @@ class _EventMapper:
         """Catalogue one dataset; None when it takes no part in the event's lineage (dropped, unnamed)."""
         if not ds.name or not ds.namespace:
             return None
-        ident = self._canonical(ds.namespace, ds.name)
         facets = ds.facets
         lifecycle = facets.lifecycleStateChange if facets is not None else None
         change = (
@@ -333,10 +342,15 @@ class _EventMapper:
             else ""
         )
         w = self.writer
+        # A drop names what it drops: an alias the read model knows (an old name since renamed)
+        # is not followed, so what is dropped never depends on what was read before.
+        ident = self._canonical(ds.namespace, ds.name, read=change != "DROP")
         if change == "DROP":
             reason = {"reason": "OpenLineage lifecycleStateChange DROP"}
             w.remove_data_asset(self._asset_ref(ident), self.options.drop_method, archive_properties=reason)
             return None
+        if ident in self.dropped:
+            return None  # dropped by this very event: it takes no part in its lineage
         values = self._dataset_values(ds, ident)
         if change == "RENAME" and isinstance(lifecycle, LifecycleStateChangeDatasetFacet):
             values.update(self._rename(lifecycle, ident))
@@ -457,9 +471,9 @@ class _EventMapper:
         facet = ds.facets.columnLineage if ds.facets else None
         if not isinstance(facet, ColumnLineageDatasetFacet) or not ds.name or not ds.namespace:
             return
-        if _dropped(ds):
-            return
         target_ident = self._canonical(ds.namespace, ds.name)
+        if target_ident in self.dropped:
+            return
         for column_name, lineage in sorted(facet.fields.items()):
             if not column_name:
                 continue
@@ -481,7 +495,8 @@ class _EventMapper:
     def _source_column(self, source: Mapping[str, Any]) -> EntityRef | None:
         if not source.get("name") or not source.get("namespace") or not source.get("field"):
             return None
-        return self._column_in(self._canonical(source["namespace"], source["name"]), source["field"])
+        ident = self._canonical(source["namespace"], source["name"])
+        return None if ident in self.dropped else self._column_in(ident, source["field"])
 
     # ------------------------------------------------------------------ explicit lineage
 
@@ -514,6 +529,8 @@ class _EventMapper:
         if not item.get("namespace") or not item.get("name"):
             return None
         ident = self._canonical(str(item["namespace"]), str(item["name"]))
+        if ident in self.dropped:
+            return None
         return self.writer.create_data_asset(
             ident.namespace, ident.name, type_name=asset_type(ident.namespace, ident.name)
         )
@@ -741,6 +758,17 @@ def _items(value: Any) -> list[dict[str, Any]]:
 
 def _column_identity(ident: DatasetId, path: str) -> dict[str, str | None]:
     return {NAME_KEY: ident.name, FIELD_KEY: path}
+
+
+def _renamed_from(datasets: Iterable[Dataset]) -> set[tuple[str, str]]:
+    found = set()
+    for ds in datasets:
+        facet = ds.facets.lifecycleStateChange if ds.facets else None
+        if isinstance(facet, LifecycleStateChangeDatasetFacet) and facet.previousIdentifier is not None:
+            previous = facet.previousIdentifier
+            if facet.lifecycleStateChange.upper() == "RENAME":
+                found.add((clean_namespace(previous.namespace), clean_text(previous.name)))
+    return found
 
 
 def _dropped(ds: Dataset) -> bool:

@@ -1,7 +1,8 @@
 """PURE: how the cataloguer names what OpenLineage describes.
 
 - A namespace is cleaned before it names anything: a URL's user information
-  (`postgres://user:secret@db:5432`) and query parameters that carry secrets
+  (`postgres://user:secret@db:5432`; not Azure's `abfss://{container}@{account}`, which the
+  naming spec puts there) and query parameters that carry secrets
   (`?password=`, `X-Amz-Signature=`, `token=`...) are dropped, so credentials a producer
   leaked never reach the catalogue, the cohort or a log. A namespace with none is kept as
   it is, byte for byte (its guids do not move).
@@ -48,6 +49,9 @@ FILE_SCHEMES = frozenset(
     }
 )
 TOPIC_SCHEMES = frozenset({"kafka"})
+CONTAINER_SCHEMES = frozenset({"wasb", "wasbs", "abfs", "abfss"})
+"""Azure storage names a container before its account (`abfss://{container}@{account}...`):
+there, what precedes `@` is a name, not credentials (unless it holds a `:` password)."""
 
 _SECRET_PARAMETER = re.compile(
     r"pass|pwd|secret|token|credential|signature|auth|^sig$|(^|[-_.])(api|access|private|account)?[-_.]?key$",
@@ -63,8 +67,9 @@ def clean_namespace(namespace: str) -> str:
     if match is None:
         return namespace
     scheme, authority, rest = match.group("scheme", "authority", "rest")
-    if "@" in authority:
-        authority = authority.rpartition("@")[2]
+    user, at, host = authority.rpartition("@")
+    if at and (":" in user or scheme_of(scheme) not in CONTAINER_SCHEMES):
+        authority = host
     path, sep, query = rest.partition("?")
     if sep:
         query, hash_sep, fragment = query.partition("#")
