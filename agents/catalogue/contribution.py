@@ -28,6 +28,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 GUID_NAMESPACE = uuid.UUID("0b9f3a52-6e0d-5c1e-8f7a-4c2d9e1b7a30")
 """uuid5 namespace of every guid the catalogue mints: never change it (guids would move)."""
 
@@ -56,13 +58,22 @@ def clean_text(value: str) -> str:
 
 
 def clean_value(value: Any) -> Any:
-    """`clean_text` applied to every string in a value (dict keys included)."""
+    """`clean_text` applied to every string in a value (dict keys included); a value JSON
+    can hold as it is (nearly all) is returned as it is."""
+    try:
+        orjson.dumps(value)
+    except TypeError:
+        return _clean(value)
+    return value
+
+
+def _clean(value: Any) -> Any:
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
-        return {clean_text(str(k)): clean_value(v) for k, v in value.items()}
+        return {clean_text(str(k)): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [clean_value(v) for v in value]
+        return [_clean(v) for v in value]
     return value
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from agents.catalogue.contribution import A, C, P, clean_value
@@ -63,6 +64,12 @@ _NAMES: dict[str, str] = {
     "version_identifier": "versionIdentifier",
 }
 _SPECIAL = frozenset({"additional_properties", "data_type"})
+
+
+@cache
+def _keys(cls: type) -> tuple[tuple[str, str], ...]:
+    """(attribute, register key) of a properties class's typed fields."""
+    return tuple((f.name, P + _NAMES.get(f.name, f.name)) for f in fields(cls) if f.name not in _SPECIAL)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
