@@ -251,6 +251,17 @@ class LineageCatalogue:
         )
         return ref
 
+    async def update_schema_type(
+        self, schema_type: EntityRef, properties: SchemaTypeProperties, *, replace: bool = False
+    ) -> None:
+        await self._one(CatalogueWriter.update_schema_type, schema_type, properties, replace=replace)
+
+    async def setup_schema_type_parent(self, asset: EntityRef, schema_type: EntityRef) -> None:
+        await self._one(CatalogueWriter.setup_schema_type_parent, asset, schema_type)
+
+    async def clear_schema_type_parent(self, asset: EntityRef, schema_type: EntityRef) -> None:
+        await self._one(CatalogueWriter.clear_schema_type_parent, asset, schema_type)
+
     async def remove_schema_type(
         self, schema_type: EntityRef, method: DeleteMethod = DeleteMethod.SOFT_DELETE
     ) -> None:
@@ -276,6 +287,11 @@ class LineageCatalogue:
             time_ms=time_ms,
         )
         return ref
+
+    async def update_schema_attribute(
+        self, attribute: EntityRef, properties: SchemaAttributeProperties, *, replace: bool = False
+    ) -> None:
+        await self._one(CatalogueWriter.update_schema_attribute, attribute, properties, replace=replace)
 
     async def remove_schema_attribute(
         self, attribute: EntityRef, method: DeleteMethod = DeleteMethod.SOFT_DELETE

@@ -253,3 +253,24 @@ def test_a_process_cannot_be_its_own_parent() -> None:
     p = run(cat.api().create_process("s", "p"))
     with pytest.raises(ValueError, match="own parent"):
         run(cat.api().setup_process_parent(p, p))
+
+
+def test_schema_elements_are_updated_and_relinked() -> None:
+    cat = MemoryCatalogue()
+    refs = run(pipeline(cat.api(clock_ms=10)))
+    api = cat.api(clock_ms=20)
+    run(
+        api.update_schema_attribute(
+            refs["column"], SchemaAttributeProperties(description="the key", data_type="bigint")
+        )
+    )
+    column = cat.states[refs["column"].guid].published
+    assert column is not None
+    assert column["properties"]["description"] == "the key"
+    assert column["classifications"]["TypeEmbeddedAttribute"]["dataType"] == "bigint"
+    run(api.clear_schema_type_parent(refs["raw"], refs["schema"]))
+    assert (refs["raw"].qualified_name, refs["schema"].qualified_name) not in cat.live_links(
+        "AssetSchemaType"
+    )
+    run(cat.api(clock_ms=30).setup_schema_type_parent(refs["raw"], refs["schema"]))
+    assert (refs["raw"].qualified_name, refs["schema"].qualified_name) in cat.live_links("AssetSchemaType")
