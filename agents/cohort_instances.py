@@ -20,13 +20,20 @@ from agents.cohort_identity import CohortIdentity
 from agents.cohort_publisher import local_originator
 from agents.reference_copy_rules import CopyPolicy, decide, to_event
 from agents.reference_copy_store import ReferenceCopyStore
-from runtime.kv import KeyValue
+from runtime.kv import KeyValue, Prefixed
 from runtime.metrics import Metrics
 from schemas.omrs import OMRSEventV1, OMRSInstanceEventType
 
 log = logging.getLogger(__name__)
 
 STREAM = "cohort"
+COPIES = b"copies/"
+"""Where the reference copies live in the cohort state."""
+
+
+def reference_copies(cohort_state: KeyValue) -> ReferenceCopyStore:
+    """The reference copies in a replica's cohort state (writable or a read view)."""
+    return ReferenceCopyStore(Prefixed(cohort_state, COPIES))
 
 
 class CohortInstances:
@@ -50,7 +57,7 @@ class CohortInstances:
             self.identity, event
         ):
             self.errors.record(kv, cohort, event, sequence, acting)
-        copies = ReferenceCopyStore(kv)
+        copies = reference_copies(kv)
         decision = decide(event, cohort, copies.get, self.policy)
         copies.apply(decision)
         if not decision.puts and not decision.sends:

@@ -5,7 +5,8 @@
    -> every replica's cohort follower (runtime.follower): each record parsed once, then
         registry events  -> member registry and this server's registration (cohort_registry)
         TypeDef events   -> the cohort's TypeDefs, clashes with ours (cohort_typedefs)
-        instance events  -> reference copies (cohort_instances)
+        instance events  -> reference copies (cohort_instances) and the catalogue's read
+                            model (agents.catalogue.read_model)
         error events aimed at this server -> the error log (cohort_errors)
       all in the replica's own cohort state (state/cohort under LINEAGE_DATA_DIR);
    the replica that owns the record's partition also sends what the record calls for:
@@ -31,6 +32,7 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
+from agents.catalogue import read_model
 from agents.cohort_errors import ErrorLog
 from agents.cohort_identity import CohortIdentity
 from agents.cohort_instances import CohortInstances
@@ -40,7 +42,7 @@ from agents.cohort_topics import CohortTopics, CohortTopicStructure
 from agents.cohort_typedefs import CohortTypeDefs
 from agents.reference_copy_rules import CopyPolicy
 from runtime.failures import Rejected
-from runtime.kv import KeyValue
+from runtime.kv import KeyValue, Prefixed
 from runtime.metrics import Metrics
 from schemas.errors import FieldError
 from schemas.omrs import (
@@ -99,6 +101,15 @@ def invalid_event_answer(
             originator, OMRSEventErrorCode.INVALID_INSTANCE_EVENT, message, target, instance_guid(event)
         )
     return None
+
+
+CATALOGUE = b"catalogue/"
+"""Where the catalogue's read model lives in the cohort state."""
+
+
+def catalogue_read_model(cohort_state: KeyValue) -> KeyValue:
+    """The catalogue read model (`agents.catalogue.read_model`) in a replica's cohort state."""
+    return Prefixed(cohort_state, CATALOGUE)
 
 
 def as_error_event(event: OMRSEventV1) -> OMRSEventV1:
@@ -167,6 +178,7 @@ class CohortMember:
             answers = self.typedefs.apply(kv, cohort, event, sequence, acting)
         elif to_every_cohort:
             answers = self.instances.apply(kv, cohort, event, sequence, acting)
+            read_model.apply_event(catalogue_read_model(kv), event)
         else:
             answers = []
         if acting:

@@ -26,16 +26,17 @@ from faust.app.base import BootStrategy
 from agents.asset_manager import AssetManagerEvents
 from agents.catalogue.catalogue import CatalogueMerger, CatalogueSender
 from agents.catalogue.instances import Home
-from agents.cohort_member import CohortConfig, CohortMember
+from agents.catalogue.read_model import KeyValueCatalogue
+from agents.cohort_instances import reference_copies
+from agents.cohort_member import CohortConfig, CohortMember, catalogue_read_model
 from agents.cohort_publisher import CohortPublisher
 from agents.cohort_registry import registered_with_all
-from agents.connectors.context import ConnectorServices
+from agents.connectors.context import Cataloguing, ConnectorServices
 from agents.connectors.registry import build_registry
 from agents.connectors.runner import ConnectorHost
 from agents.lineage_graph import LineageGraphReader
 from agents.openlineage_intake import OpenLineageIntake
 from agents.openlineage_publish import OpenLineagePublisher
-from agents.reference_copy_store import ReferenceCopyStore
 from agents.repository_api import Repository
 from app.settings import Settings
 from app.topics import TopicNames, topic_registry
@@ -151,11 +152,13 @@ def build_worker(settings: Settings) -> Worker:
     )
     merger = CatalogueMerger(home, catalogue_store, cohort_publisher)
     streams.stream("catalogue", [names.catalogue], merger.handle, stores=[catalogue_store])
+    cohort_store = ReplicaStore(state_dir.root / "cohort") if names.cohorts else None
+    reader = KeyValueCatalogue(catalogue_read_model(cohort_store.view)) if cohort_store is not None else None
     services = ConnectorServices(
         openlineage=publisher,
         publish_instances=cohort_publisher.publish_instance_events,
         data_root=settings.data_dir,
-        cataloguing=CatalogueSender(producer, names.catalogue, metrics, graph.resolve_alias),
+        cataloguing=Cataloguing(send=CatalogueSender(producer, names.catalogue, metrics).send, reader=reader),
     )
     host = ConnectorHost(
         build_registry(settings.connectors),
@@ -171,9 +174,7 @@ def build_worker(settings: Settings) -> Worker:
 
     followers: list[Follower] = []
     member: CohortMember | None = None
-    cohort_store: ReplicaStore | None = None
-    if names.cohorts:
-        cohort_store = ReplicaStore(state_dir.root / "cohort")
+    if cohort_store is not None:
         member = CohortMember(
             CohortConfig(
                 identity=identity,
@@ -287,6 +288,6 @@ def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
     )
     lineage_query.install(routes, worker.graph)
     if worker.cohort_store is not None:
-        copies = ReferenceCopyStore(worker.cohort_store.view)
+        copies = reference_copies(worker.cohort_store.view)
         repository_api = Repository(copies, settings.server_name, settings.collection_id)
         routes.add_routes(repository.route_table(repository_api, settings.api_token))

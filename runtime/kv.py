@@ -102,3 +102,29 @@ def put_json(kv: KeyValue, key: bytes, value: Any) -> None:
 def scan_json(kv: KeyValue, prefix: bytes, *, reverse: bool = False) -> Iterator[tuple[bytes, Any]]:
     for key, raw in kv.scan(prefix, reverse=reverse):
         yield key, orjson.loads(raw)
+
+
+class Prefixed:
+    """One store's own key space inside a shared one: every key gets `prefix` in front, so
+    several read models can live in one database without seeing each other's keys."""
+
+    def __init__(self, kv: KeyValue, prefix: bytes) -> None:
+        self.kv = kv
+        self.prefix = prefix
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.kv.get(self.prefix + key)
+
+    def put(self, key: bytes, value: bytes) -> None:
+        self.kv.put(self.prefix + key, value)
+
+    def delete(self, key: bytes) -> None:
+        self.kv.delete(self.prefix + key)
+
+    def scan(
+        self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        cut = len(self.prefix)
+        begin = self.prefix + start if start is not None else None
+        for key, value in self.kv.scan(self.prefix + prefix, start=begin, reverse=reverse):
+            yield key[cut:], value

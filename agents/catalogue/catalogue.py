@@ -2,10 +2,10 @@
 
 Two steps, so that every instance has exactly one writer whatever job touched it:
 
-1. the cataloguer connector (on the internal topic, partitioned by job) maps each
-   OpenLineage event to contributions (`mapping.map_event`) and sends each one to the
-   *catalogue topic* `<root>.server.<server>.omis.lineageintegrator.catalogue`, keyed by
-   instance guid (`CatalogueSender`);
+1. a connector (the cataloguer, on the internal topic, partitioned by job) writes with the
+   cataloguing API (`agents.catalogue.api`), whose contributions go to the *catalogue
+   topic* `<root>.server.<server>.omis.lineageintegrator.catalogue`, keyed by instance guid
+   (`CatalogueSender`);
 2. the catalogue stream (on that topic, partitioned by guid) merges each contribution into
    the instance's state (`state.merge`); when what a member would see changed
    (`state.settle`) it sends one OMRS instance event with this server as home and the next
@@ -21,13 +21,13 @@ a duplicate; nothing is lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
+from agents.catalogue.contribution import Contribution
 from agents.catalogue.instances import Home, change_event
-from agents.catalogue.mapping import Contribution
 from agents.catalogue.state import InstanceState, merge, settle
 from agents.cohort_publisher import CohortPublisher
 from runtime.metrics import Metrics
@@ -48,23 +48,13 @@ def catalogue_state_topic_name(prefix: str) -> str:
     return f"{catalogue_topic_name(prefix)}.state"
 
 
-AliasResolver = Callable[[str, str], "tuple[str, str] | None"]
-
-
 class CatalogueSender:
-    """Step 1: contributions onto the catalogue topic, keyed by instance guid; and the names
-    datasets are known by (`resolve_alias`, from this replica's lineage graph)."""
+    """Step 1: contributions onto the catalogue topic, keyed by instance guid."""
 
-    def __init__(
-        self, producer: Producer, topic: str, metrics: Metrics, resolve_alias: AliasResolver | None = None
-    ) -> None:
+    def __init__(self, producer: Producer, topic: str, metrics: Metrics) -> None:
         self.producer = producer
         self.topic = topic
         self.metrics = metrics
-        self._resolve_alias = resolve_alias
-
-    def resolve_alias(self, namespace: str, name: str) -> tuple[str, str] | None:
-        return self._resolve_alias(namespace, name) if self._resolve_alias is not None else None
 
     async def send(self, contributions: Sequence[Contribution]) -> None:
         """Queue contributions (the sending stream's checkpoint checks they were stored)."""

@@ -9,6 +9,9 @@
   official-client object) and publish it to every other connector; returns once stored.
 - `await publish_instance_events(events)`: share OMRS instance events with the cohort, with
   this server as their home; returns once stored.
+- `catalogue`: the cataloguing API (`agents.catalogue.api.LineageCatalogue`): processes,
+  ports, data assets, schemas and their flows from the third party's own identifiers, with
+  deterministic guids, idempotent, shared with the cohort with this server as home.
 - `settings` (the connector's validated settings), `name` (its instance name), `data_dir`
   (a directory of its own under LINEAGE_DATA_DIR), `data_root` (LINEAGE_DATA_DIR itself),
   `log` (a logger named for it).
@@ -19,12 +22,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel
 
-from agents.catalogue.mapping import Contribution
+from agents.catalogue.api import CatalogueReader, LineageCatalogue
+from agents.catalogue.contribution import Contribution
 from agents.connectors.base import AssetManagerListener, OpenLineageListener
 from agents.openlineage_publish import OpenLineagePublisher, accept_event
 from schemas.asset_manager import AssetManagerEventType
@@ -34,16 +39,14 @@ InstancePublisher = Callable[[Sequence[OMRSEventV1]], Awaitable[None]]
 """Shares instance events with every cohort, this server as home; returns once stored."""
 
 
-class Cataloguing(Protocol):
-    """The catalogue, as the cataloguer connector uses it."""
+@dataclass(frozen=True)
+class Cataloguing:
+    """What the cataloguing API of every connector is built on: where contributions go (the
+    catalogue topic; stored before the connector's stream commits) and the read model its
+    finds, aliases and removals read (this replica's; None without a cohort)."""
 
-    async def send(self, contributions: Sequence[Contribution]) -> None:
-        """Queue contributions for the catalogue (stored before the connector's stream commits)."""
-        ...
-
-    def resolve_alias(self, namespace: str, name: str) -> tuple[str, str] | None:
-        """The (namespace, name) a dataset name is an alias of, if one is catalogued."""
-        ...
+    send: Callable[[Sequence[Contribution]], Awaitable[None]]
+    reader: CatalogueReader | None = None
 
 
 class ListenerRegistrationError(RuntimeError):
@@ -89,6 +92,15 @@ class ConnectorContext:
         path = self.services.data_root / "connectors" / self.name
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    @cached_property
+    def catalogue(self) -> LineageCatalogue:
+        """Catalogue lineage as open metadata, this server as home (`agents.catalogue.api`):
+        processes, ports, data assets, schemas and the flows between them."""
+        cataloguing = self.services.cataloguing
+        if cataloguing is None:
+            raise RuntimeError("this worker runs no catalogue")
+        return LineageCatalogue(send=cataloguing.send, reader=cataloguing.reader)
 
     @property
     def origin(self) -> str:

@@ -1,4 +1,4 @@
-"""Fixtures of the lineage page's browser tests: one headless Chromium for the session, a fresh
+"""Fixtures of the lineage page's browser tests: one headless Chromium for these tests, a fresh
 page a test, the Marquez-shaped test server, and where screenshots go."""
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from tests.support.browser import WatchedPage, chromium, watched_page
 _SHOTS: list[Path] = []
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """Playwright's sync API keeps an event loop running while it is open, so it is closed
+    when the browser tests are done: the other tests run their own loops."""
     with chromium() as running:
         yield running
 
