@@ -627,6 +627,8 @@ class CommitCollector(Collector):
         self.loader = loader
         self.check_order = False
         self._committed: dict[int, int] = {}
+        self._unmapped: dict[tuple[int, int], int] = {}
+        """Offsets seen committed before the loader knew which seq they hold, with when."""
 
     async def start(self) -> None:
         from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -649,21 +651,26 @@ class CommitCollector(Collector):
     async def _run(self) -> None:
         while True:
             now = time.time_ns()
-            changed = False
             for tp in self._tps:
                 committed = await self._consumer.committed(tp) or 0
                 for offset in range(self._committed[tp.partition], committed):
-                    seq = self.loader.seq_at.get((tp.partition, offset))
-                    if seq is None or seq in self.arrival_ns:
-                        continue
-                    self.arrival_ns[seq] = now
-                    self.sent_ns[seq] = self.sent_fallback.get(seq, now)
-                    changed = True
-                    for window in self._windows:
-                        if seq in window.seqs:
-                            window.count += 1
-                            window.last_ns = now
+                    self._unmapped[(tp.partition, offset)] = now
                 self._committed[tp.partition] = max(committed, self._committed[tp.partition])
+            changed = False
+            for where, seen_ns in list(self._unmapped.items()):
+                seq = self.loader.seq_at.get(where)
+                if seq is None:
+                    continue
+                del self._unmapped[where]
+                if seq in self.arrival_ns:
+                    continue
+                self.arrival_ns[seq] = seen_ns
+                self.sent_ns[seq] = self.sent_fallback.get(seq, seen_ns)
+                changed = True
+                for window in self._windows:
+                    if seq in window.seqs:
+                        window.count += 1
+                        window.last_ns = seen_ns
             if changed:
                 self._changed.set()
             await asyncio.sleep(0.02)
