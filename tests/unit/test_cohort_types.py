@@ -33,6 +33,7 @@ from schemas.open_metadata_types import (
     _is_kind_of,
     ancestors,
     ancestry,
+    chain_of,
     is_kind_of,
     release_types,
     type_named,
@@ -78,6 +79,9 @@ REQUIRED = {
     "NestedSchemaAttribute",
     "Ownership",
     "DataContentForDataSet",
+    "EmbeddedProcess",
+    "TransientEmbeddedProcess",
+    "Memento",
 }
 
 
@@ -165,6 +169,35 @@ def test_hierarchy_answers_are_worked_out_once_and_stay_the_same() -> None:
         assert is_kind_of("SomeVendorTable", supers, wanted)
     assert _is_kind_of.cache_info().hits >= before + 2
     assert not is_kind_of("SomeVendorTable", ["DataSet", "Asset"], frozenset({"Process"}))
+
+
+def test_a_run_is_a_process_in_every_release_and_a_memento_fits_any_element() -> None:
+    """Read from each release's archive: EmbeddedProcess is a Process in 5.2 and an Action
+    (itself a Process) in Egeria 6; Memento may classify any element; its archiveProperties
+    is a string map in 5.2 and 6.1-SNAPSHOT but a plain string in 6.0 (OpenMetadataProperty
+    ARCHIVE_PROPERTIES at odpi/egeria 97e29599a4d1e9491106e781f8fca7400cd73cd4)."""
+    by_release = {r: {t.name: t for t in release_types(r).types} for r in EGERIA_RELEASES}
+    for release, types in by_release.items():
+        chain = chain_of("TransientEmbeddedProcess", types)
+        assert "Process" in chain and chain[-1] == "OpenMetadataRoot", (release, chain)
+        memento = types["Memento"].facts or {}
+        assert memento["validEntityDefs"] == [["OpenMetadataRoot", "4e7761e8-3969-4627-8f40-bfe3cde85a1d"]]
+    assert by_release["5.2"]["EmbeddedProcess"].super_type == "Process"
+    assert {by_release[r]["EmbeddedProcess"].super_type for r in ("6.0", "6.1-SNAPSHOT")} == {"Action"}
+    assert is_kind_of("TransientEmbeddedProcess", [], frozenset(LINEAGE_TYPE_NAMES))
+    archive_properties = {
+        r: next(
+            a["type"]
+            for a in (types["Memento"].facts or {})["attributes"]
+            if a["name"] == "archiveProperties"
+        )
+        for r, types in by_release.items()
+    }
+    assert archive_properties == {
+        "5.2": "map<string,string>",
+        "6.0": "string",
+        "6.1-SNAPSHOT": "map<string,string>",
+    }
 
 
 def test_summaries_carry_what_error_events_need() -> None:
