@@ -1,63 +1,72 @@
-"""The Kafka topics of cohort membership: the cohorts' own and this server's internal ones.
+"""The cohort's Kafka topics, named as Egeria names them, in the cohort's topic structure.
 
-Cohort topics (``<root>.openmetadata.repositoryservices.cohort.<cohort>.OMRSTopic[.kind]``)
-come from ``app.topics``. The internal ones all live under
-``<root>.server.<server>.omis.lineageintegrator.cohort.*``:
-
-| topic | partitions | holds |
-|---|---|---|
-| ``cohort.registry`` | 1 | registry events of every cohort, plus this server's start-up "register" kicks |
-| ``cohort.types`` | 1 | TypeDef events of every cohort |
-| ``cohort.instances`` | N | instance events re-keyed by instance guid (per-guid order) |
-| ``cohort.members`` | 1, compacted | changelog of the member registry (remote members and local registrations) |
-| ``cohort.typedefs`` | 1, compacted | changelog of the TypeDefs seen per cohort |
-| ``cohort.referencecopies`` | N, compacted | changelog of the reference copies, key = instance guid |
-| ``cohort.errors`` | 1 | error events aimed at this server (a log, not a table) |
-| ``cohort.<stream>.seen`` | as the stream, compacted | event digests already handled (BOTH topic structure only) |
-
-N is ``LINEAGE_TOPIC_PARTITIONS``; a changelog always has the partitions of the topic it
-is co-partitioned with. Every topic carries raw bytes (``LineageService.topic``, with
-``declare=True`` for the internal ones): agents translate to and from ``schemas.omrs``
-themselves.
+`<root>.openmetadata.repositoryservices.cohort.<cohort>.OMRSTopic` is the single topic; the
+dedicated topics add `.registration`, `.types` and `.instances` (shared/reference/omrs-events.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from app.settings import Settings
+COHORT_SUFFIXES = ("registration", "types", "instances")
 
 
-def cohort_internal_topic(settings: Settings, name: str) -> str:
-    return f"{settings.topic_root}.server.{settings.server_name}.omis.lineageintegrator.cohort.{name}"
+class CohortTopicStructure(StrEnum):
+    """How a cohort lays out its topics (Egeria's CohortTopicStructure)."""
+
+    DEDICATED_TOPICS = "DEDICATED_TOPICS"
+    SINGLE_TOPIC = "SINGLE_TOPIC"
+    BOTH_SINGLE_AND_DEDICATED_TOPICS = "BOTH_SINGLE_AND_DEDICATED_TOPICS"
+
+
+def cohort_single_topic(root: str, cohort: str) -> str:
+    return f"{root}.openmetadata.repositoryservices.cohort.{cohort}.OMRSTopic"
+
+
+def cohort_dedicated_topic(root: str, cohort: str, kind: str) -> str:
+    """kind is one of 'registration', 'types', 'instances'."""
+    if kind not in COHORT_SUFFIXES:
+        raise ValueError(f"unknown cohort topic kind {kind!r}")
+    return f"{cohort_single_topic(root, cohort)}.{kind}"
 
 
 @dataclass(frozen=True)
-class CohortInternalTopics:
-    registry: str
-    types: str
-    instances: str
-    members: str
-    typedefs: str
-    reference_copies: str
-    errors: str
+class CohortTopics:
+    """The topics one cohort uses in the configured structure.
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> CohortInternalTopics:
-        def name(n: str) -> str:
-            return cohort_internal_topic(settings, n)
+    `inbound` lists what to consume; `outbound(kind)` where to publish an event of a kind.
+    With BOTH_SINGLE_AND_DEDICATED_TOPICS we publish to both, as Egeria does, and consume both.
+    """
 
-        return cls(
-            registry=name("registry"),
-            types=name("types"),
-            instances=name("instances"),
-            members=name("members"),
-            typedefs=name("typedefs"),
-            reference_copies=name("referencecopies"),
-            errors=name("errors"),
-        )
+    cohort: str
+    single: str | None
+    dedicated: dict[str, str]
 
-    @staticmethod
-    def seen(stream_topic: str) -> str:
-        """The dedup changelog of a stream topic."""
-        return f"{stream_topic}.seen"
+    @property
+    def inbound(self) -> list[str]:
+        names = list(self.dedicated.values())
+        if self.single:
+            names.append(self.single)
+        return names
+
+    def outbound(self, kind: str) -> list[str]:
+        names = [self.dedicated[kind]] if kind in self.dedicated else []
+        if self.single:
+            names.append(self.single)
+        return names
+
+    @property
+    def registration_topic(self) -> str:
+        """The topic whose partition 0 decides which replica registers with the cohort."""
+        return self.outbound("registration")[0]
+
+
+def cohort_topics(root: str, cohort: str, structure: CohortTopicStructure) -> CohortTopics:
+    single = cohort_single_topic(root, cohort) if structure != CohortTopicStructure.DEDICATED_TOPICS else None
+    dedicated = (
+        {kind: cohort_dedicated_topic(root, cohort, kind) for kind in COHORT_SUFFIXES}
+        if structure != CohortTopicStructure.SINGLE_TOPIC
+        else {}
+    )
+    return CohortTopics(cohort=cohort, single=single, dedicated=dedicated)

@@ -51,11 +51,12 @@ from schemas.omrs import (
 DEFAULT_DEPTH = 20
 MAX_DEPTH = 100
 
-JOB, DATASET, FIELD, SCHEMA = "JOB", "DATASET", "DATASET_FIELD", "SCHEMA"
+JOB, DATASET, FIELD, SCHEMA, OTHER = "JOB", "DATASET", "DATASET_FIELD", "SCHEMA", "OTHER"
 GRAPH_EDGE_TYPES = frozenset({"DataFlow", "LineageMapping"})
 _PROCESS = frozenset({"Process"})
 _ATTRIBUTE = frozenset({"SchemaAttribute"})
 _SCHEMA_TYPE = frozenset({"SchemaType"})
+_NOT_NODES = frozenset({"Port", "TransientEmbeddedProcess"})
 
 _E = OMRSInstanceEventType
 _ENTITY_UPSERTS = frozenset(
@@ -119,7 +120,10 @@ def _type_info(t: InstanceType | None) -> tuple[str, str]:
 
 @lru_cache(maxsize=1024)
 def _kind(type_name: str, supers: tuple[str, ...]) -> str:
-    """Once per (type, super types): every instance of a type asks the same three questions."""
+    """Once per (type, super types): every instance of a type asks the same questions. Ports
+    and run records (transient processes) are no nodes of the graph."""
+    if open_metadata_types.is_kind_of(type_name, supers, _NOT_NODES):
+        return OTHER
     if open_metadata_types.is_kind_of(type_name, supers, _PROCESS):
         return JOB
     if open_metadata_types.is_kind_of(type_name, supers, _ATTRIBUTE):
@@ -533,7 +537,7 @@ class LineageGraph:
         extra: dict[str, Any] = {}
         for m in reversed(members):
             extra.update(m.additional)
-        data["type"] = str(extra.get("processingType") or "BATCH")
+        data["type"] = str(extra.get("jobType.processingType") or extra.get("processingType") or "BATCH")
         data["simpleName"] = data["name"]
         formula = next((m.props.get("formula") for m in members if m.props.get("formula")), None)
         if formula:

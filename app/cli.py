@@ -5,16 +5,38 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
+from agents.connectors.registry import ConnectorConfigError
 from app.broker import BrokerError, EmbeddedBroker, kafka_answers
 from app.settings import Settings, SettingsError, load_settings
+from runtime.state import StateDirInUse
+from runtime.topics import TopicLayoutError
+
+PROGRAM = "lineage-integrator"
+
+
+class CommandFailed(Exception):
+    """A command cannot do its work; the message is the one line the user sees."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def version() -> str:
+    try:
+        return metadata.version(PROGRAM)
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="lineage-integrator",
+        prog=PROGRAM,
         description="OpenLineage intake, connectors and open metadata cohort membership on Kafka.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROGRAM} {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     worker = commands.add_parser("worker", help="run one worker replica")
@@ -34,21 +56,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     leave = commands.add_parser("leave", help="send this server's UN_REGISTRATION_EVENT to a cohort")
     leave.add_argument("--cohort", required=True)
+
+    replay = commands.add_parser(
+        "replay",
+        help="send stored OpenLineage events (a file log store, JSON lines) through the intake again",
+    )
+    replay.add_argument("paths", nargs="+", metavar="PATH", help="file log store directory or event files")
+    replay.add_argument(
+        "--topic", help="OpenLineage topic to send to (default: the first of LINEAGE_OPENLINEAGE_TOPICS)"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure is one line on stderr and a non-zero exit code:
+    1 when some input was refused (bad events, unsendable lines), 2 when the command could
+    not run at all (settings, files, the broker), 130 on Ctrl-C."""
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"lineage-integrator: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), 2)
     try:
         return _dispatch(args, settings)
-    except (BrokerError, SettingsError) as exc:
-        print(f"lineage-integrator: {exc}", file=sys.stderr)
-        return 2
+    except (BrokerError, SettingsError, ConnectorConfigError, StateDirInUse, TopicLayoutError) as exc:
+        return _fail(str(exc), 2)
+    except CommandFailed as exc:
+        return _fail(str(exc), exc.code)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"{PROGRAM}: {message}", file=sys.stderr, flush=True)
+    return code
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,9 +105,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "send":
         return _send(args, settings)
     if args.command == "validate":
-        return _validate(args)
+        return _validate(args, settings)
     if args.command == "leave":
         return _leave(args, settings)
+    if args.command == "replay":
+        return _replay(args, settings)
     raise AssertionError(args.command)
 
 
@@ -95,21 +138,41 @@ def bootstrap_for_tools(settings: Settings) -> list[str]:
     )
 
 
-def _send(args: argparse.Namespace, settings: Settings) -> int:
-    from app.send import describe, parse_input, produce, read_source
+def _read(path: str) -> str:
+    from app.send import read_source
 
-    parsed = parse_input(read_source(args.file, sys.stdin))
+    try:
+        return read_source(path, sys.stdin)
+    except UnicodeDecodeError as exc:
+        raise CommandFailed(
+            f"cannot read {path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise CommandFailed(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _send(args: argparse.Namespace, settings: Settings) -> int:
+    from app.kafka_clients import describe_failure, producer_options, quiet_client_logs
+    from app.send import describe, parse_input, produce
+
+    parsed = parse_input(_read(args.file))
     for line, message in parsed.bad_lines:
         print(f"line {line}: {message}", file=sys.stderr)
     written = 0
     if parsed.events:
-        written = produce(
-            bootstrap_for_tools(settings),
-            args.topic,
-            parsed.events,
-            args.key,
-            settings.max_event_bytes + 65536,
-        )
+        connection = settings.kafka_connection(bootstrap_for_tools(settings))
+        quiet_client_logs()
+        try:
+            written = produce(
+                list(connection.bootstrap_servers),
+                args.topic,
+                parsed.events,
+                args.key,
+                settings.max_event_bytes + 65536,
+                producer_options(connection),
+            )
+        except Exception as exc:  # any client failure: one line, never a traceback
+            raise CommandFailed(f"{describe_failure(exc, connection)}; nothing confirmed as sent") from None
     print(f"wrote {describe(parsed.events)} to {args.topic}", flush=True)
     if parsed.bad_lines:
         print(f"{len(parsed.bad_lines)} line(s) not sent: not JSON (see above)", file=sys.stderr)
@@ -117,15 +180,14 @@ def _send(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if written == len(parsed.events) else 1
 
 
-def _validate(args: argparse.Namespace) -> int:
-    from app.send import read_source
-    from schemas.validation import validate_document
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    from schemas.validation import check_document
 
-    problems = validate_document(read_source(args.file, sys.stdin), kind=args.kind)
-    for index, error in problems:
-        print(f"event {index}: {error.path}: {error.message}")
-    if problems:
-        events = len({index for index, _ in problems})
+    findings = check_document(_read(args.file), kind=args.kind, max_bytes=settings.max_event_bytes)
+    for finding in findings:
+        print(f"{finding.where}: {finding.error.path}: {finding.error.message}")
+    if findings:
+        events = len({finding.where for finding in findings})
         print(f"{events} invalid event(s)", file=sys.stderr)
         return 1
     print("all events valid")
@@ -133,11 +195,50 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _leave(args: argparse.Namespace, settings: Settings) -> int:
-    from app.cohort_admin import leave_cohort
+    from app.cohort_admin import UnknownCohort, check_cohort, leave_cohort
+    from app.kafka_clients import describe_failure, quiet_client_logs
 
-    topic_names = leave_cohort(settings, bootstrap_for_tools(settings), args.cohort)
+    try:
+        check_cohort(settings, args.cohort)
+    except UnknownCohort as exc:
+        raise CommandFailed(str(exc)) from None
+    bootstrap = bootstrap_for_tools(settings)
+    quiet_client_logs()
+    try:
+        topic_names = leave_cohort(settings, bootstrap, args.cohort)
+    except Exception as exc:  # any client failure: one line, never a traceback
+        connection = settings.kafka_connection(bootstrap)
+        raise CommandFailed(f"{describe_failure(exc, connection)}; UN_REGISTRATION_EVENT not sent") from None
     print(f"sent UN_REGISTRATION_EVENT for {settings.server_name} to {', '.join(topic_names)}")
     return 0
+
+
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from app.kafka_clients import describe_failure, quiet_client_logs
+    from app.replay import plan_replay, send_plan
+
+    try:
+        plan = plan_replay([Path(p) for p in args.paths], settings.max_event_bytes)
+    except OSError as exc:
+        raise CommandFailed(f"cannot read {exc.filename}: {exc.strerror or exc}") from None
+    for problem in plan.problems:
+        print(problem, file=sys.stderr)
+    topic = args.topic or (settings.openlineage_topics[0] if settings.openlineage_topics else None)
+    if topic is None:
+        raise CommandFailed("no topic: LINEAGE_OPENLINEAGE_TOPICS is empty and --topic is not given")
+    sent = 0
+    if plan.events:
+        connection = settings.kafka_connection(bootstrap_for_tools(settings))
+        quiet_client_logs()
+        try:
+            sent = send_plan(plan, connection, topic, settings.max_event_bytes + 65536)
+        except Exception as exc:  # any client failure: one line, never a traceback
+            raise CommandFailed(f"{describe_failure(exc, connection)}; replay stopped") from None
+    skipped = f", {len(plan.problems)} skipped (see above)" if plan.problems else ""
+    print(f"replayed {sent} events from {plan.files} files to {topic}{skipped}", flush=True)
+    return 1 if plan.problems else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.lineage_input import event_bytes
+from schemas.event_bytes import event_bytes
 from schemas.json_text import load_json
 
 EGERIA_SERVICE_PATH = "/servers/{server}/open-metadata/integration-services/lineage-integrator/users/{user}"
@@ -94,10 +94,17 @@ class LineageIntegratorClient:
     # ------------------------------------------------------------------ reports
 
     def validate_connector(self, connector_provider_class_name: str) -> dict[str, Any]:
-        """Egeria's validate-connector: what the connector is and whether it can run here
-        (LineageIntegratorError with status 404 when it is not registered)."""
+        """Egeria's validate-connector: Egeria's ConnectorReportResponse plus what the connector
+        is and whether it can run here (LineageIntegratorError with the answer's
+        `relatedHTTPCode`, 404, when it is not registered)."""
         name = urllib.parse.quote(connector_provider_class_name, safe="")
         result: dict[str, Any] = self._request("GET", self._egeria_path(f"/validate-connector/{name}"))
+        code = result.get("relatedHTTPCode", 200)
+        if code != 200:
+            errors = result.get("errors") or [
+                {"path": "$", "message": result.get("exceptionErrorMessage", "")}
+            ]
+            raise LineageIntegratorError(code, errors, result)
         return result
 
     def connectors(self) -> dict[str, Any]:

@@ -1,59 +1,20 @@
-"""What callers hold, as the JSON bytes of one OpenLineage event.
+"""Cutting a JSON array of events into the bytes of each item, without parsing it.
 
-Users hand events over in many forms: a dict, JSON text or bytes, the official
-`openlineage-python` client's event objects (attrs classes), or this project's own
-pydantic events. The Python client, the connector context and the batch endpoint all
-need the same bytes from them, so the conversion lives here, once, with no I/O and no
-dependency on the official client being installed.
+A batch of events is validated item by item from the bytes each item was sent as; this
+module finds those items.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
-
-from pydantic import BaseModel
 
 from schemas.errors import FieldError
-from schemas.json_text import dump_json, load_json
+from schemas.json_text import load_json
 from schemas.strict_json import MAX_MEMBERS, TOO_DEEP, JSONRefused, text_of
 
 _ITEM_BOUNDARY = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
 _JSON_WHITESPACE = b" \t\r\n"
-
-
-class NotAnEvent(TypeError):
-    """The object is none of the forms an OpenLineage event can be given in."""
-
-
-def event_bytes(event: Any) -> bytes:
-    """The JSON bytes of one event given as bytes, text, a dict, a pydantic model or an
-    official-client object. Bytes and text are passed through untouched (the producer's
-    exact bytes travel on); nothing is validated here."""
-    if isinstance(event, bytes):
-        return event
-    if isinstance(event, bytearray | memoryview):
-        return bytes(event)
-    if isinstance(event, str):
-        return event.encode()
-    if isinstance(event, dict):
-        return dump_json(event)
-    if isinstance(event, BaseModel):
-        return dump_json(event.model_dump(mode="json", by_alias=True, exclude_none=True))
-    if type(event).__module__.startswith("openlineage."):
-        return _official_client_json(event)
-    raise NotAnEvent(
-        f"cannot send a {type(event).__name__} as an OpenLineage event: give a dict, JSON text or bytes,"
-        " or an openlineage-python event object"
-    )
-
-
-def _official_client_json(event: Any) -> bytes:
-    """The official client's own serialisation (drops nulls, turns enums into values)."""
-    from openlineage.client.serde import Serde
-
-    return Serde.to_json(event).encode()
 
 
 def json_array_items(body: bytes) -> list[bytes] | None:
@@ -125,7 +86,7 @@ def exact_array_items(body: bytes) -> list[bytes]:
         try:
             _, end = decoder.raw_decode(text, at)
         except json.JSONDecodeError as exc:
-            raise JSONRefused([FieldError("$", f"not JSON: {exc}")], unreadable=True) from None
+            raise JSONRefused([FieldError("$", f"invalid JSON: {exc}")], unreadable=True) from None
         except RecursionError:
             raise JSONRefused([FieldError(f"$[{len(items)}]", TOO_DEEP)]) from None
         items.append(text[at:end].encode("utf-8", "surrogatepass"))
@@ -138,7 +99,7 @@ def exact_array_items(body: bytes) -> list[bytes]:
             return _after_array(text, at, items)
         if not text.startswith(",", at):
             raise JSONRefused(
-                [FieldError("$", f"not JSON: ',' or ']' expected at character {at}")], unreadable=True
+                [FieldError("$", f"invalid JSON: ',' or ']' expected at character {at}")], unreadable=True
             )
         at = _BLANKS.match(text, at + 1).end()  # type: ignore[union-attr]
 
@@ -147,7 +108,7 @@ def _after_array(text: str, close: int, items: list[bytes]) -> list[bytes]:
     end = _BLANKS.match(text, close + 1).end()  # type: ignore[union-attr]
     if end != len(text):
         raise JSONRefused(
-            [FieldError("$", f"not JSON: text after the array at character {end}")], unreadable=True
+            [FieldError("$", f"invalid JSON: text after the array at character {end}")], unreadable=True
         )
     return items
 

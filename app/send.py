@@ -10,7 +10,7 @@ start with a UTF-8 byte order mark (some editors write one): it is not part of t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -75,12 +75,27 @@ def _line_of(text: str, pos: int) -> int:
     return text.count("\n", 0, max(pos, 0)) + 1
 
 
-def produce(bootstrap: list[str], topic: str, events: list[bytes], key: str | None, max_bytes: int) -> int:
-    """Send every event and wait for the broker's acknowledgement of each; return the count."""
+def produce(
+    bootstrap: list[str],
+    topic: str,
+    events: list[bytes],
+    key: str | None,
+    max_bytes: int,
+    client_options: Mapping[str, Any] | None = None,
+) -> int:
+    """Send every event and wait for the broker's acknowledgement of each; return the count.
+
+    `client_options`: kafka-python settings of the connection (TLS, SASL, deadlines).
+    """
     from kafka import KafkaProducer
 
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_request_size=max_bytes, retries=5
+        bootstrap_servers=bootstrap,
+        **(client_options or {}),
+        acks="all",
+        linger_ms=5,
+        max_request_size=max_bytes,
+        retries=5,
     )
     try:
         futures = [

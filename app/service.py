@@ -1,246 +1,293 @@
-"""The service: one Faust app per server name, its topics, its agents and its web views.
+"""The worker, wired: runtime, agents and REST views built from the settings, in one place.
 
-`create_service(settings)` is the single place that wires things together. Each agent
-module exposes `install(service)`; the web views do the same. Tests and the CLI build the
-service the same way, so what runs in a test is what runs in production.
+`build_worker(settings)` is the only place that knows every part. What it builds:
+
+- the Faust app (the application framework: lifecycle, signals, logging, the web server),
+  with Faust's own Kafka consumer and producer off: every stream runs on `runtime`;
+- the runtime (`runtime.host.Runtime`, a service of the Faust app): the topics, the one
+  producer, and every stream and follower of this worker;
+- the agents: the OpenLineage intake, the connectors, the catalogue, the Asset Manager
+  events, the cohort member and the lineage graph;
+- the REST views, each given only what it reads or calls.
+
+Tests, benchmarks and the CLI all build the worker this way, so what runs in a test is
+what runs in production.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any
 
 import faust
-from faust.types import ProducerT
+from faust.app.base import BootStrategy
 
-from app.batch_stream import BatchStream, BeforeCommit, RecordHandler
-from app.metrics import Metrics
-from app.partitioner import KeyPartitioner
-from app.producer import WorkerProducer
-from app.readiness import Readiness
+from agents.asset_manager import AssetManagerEvents
+from agents.catalogue.catalogue import CatalogueMerger, CatalogueSender
+from agents.catalogue.instances import Home
+from agents.catalogue.read_model import KeyValueCatalogue
+from agents.cohort_instances import reference_copies
+from agents.cohort_member import CohortConfig, CohortMember, catalogue_read_model
+from agents.cohort_publisher import CohortPublisher
+from agents.cohort_registry import registered_with_all
+from agents.connectors.context import Cataloguing, ConnectorServices
+from agents.connectors.registry import build_registry
+from agents.connectors.runner import ConnectorHost
+from agents.lineage_graph import LineageGraphReader
+from agents.openlineage_intake import OpenLineageIntake
+from agents.openlineage_publish import OpenLineagePublisher
+from agents.repository_api import Repository
 from app.settings import Settings
-from app.topics import TopicNames
+from app.topics import TopicNames, topic_registry
+from app.web import cohort, connectors, health, lineage_intake, lineage_query, repository
+from runtime.clients import ClientTuning, KafkaClients
+from runtime.dead_letters import DeadLetters
+from runtime.follower import Follower
+from runtime.host import Runtime
+from runtime.metrics import Metrics
+from runtime.producer import Producer
+from runtime.readiness import Readiness
+from runtime.state import PartitionedStore, ReplicaStore, StateDir
+from runtime.stream import StreamFactory
+from schemas.open_metadata_types import LINEAGE_TYPE_NAMES
 
 log = logging.getLogger(__name__)
 
-# Room above the largest accepted event for headers and record-batch framing.
-_FRAME_OVERHEAD = 64 * 1024
 
-PartitionsCallback = Callable[[set[int]], None]
+class _WebOnly(BootStrategy):
+    """Faust's app without its Kafka consumer and producer: the runtime has its own."""
 
-
-@dataclass
-class LineageService:
-    """Everything one worker replica holds; passed to every `install` function."""
-
-    settings: Settings
-    app: faust.App
-    names: TopicNames
-    metrics: Metrics = field(default_factory=Metrics)
-    readiness: Readiness = field(default_factory=Readiness)
-    _topics: dict[str, faust.TopicT] = field(default_factory=dict)
-    extensions: dict[str, Any] = field(default_factory=dict)
-    streams: list[BatchStream] = field(default_factory=list)
-    _partition_watchers: list[tuple[str, PartitionsCallback, PartitionsCallback]] = field(
-        default_factory=list
-    )
-
-    def topic(
-        self, *names: str, partitions: int | None = None, declare: bool = False, compacted: bool = False
-    ) -> faust.TopicT:
-        """A raw-bytes Faust topic over one or more names (cached, so agents and stores share it).
-
-        `declare` has Faust create it (with `partitions`, compacted when `compacted`) when it
-        subscribes; the first caller of a name decides how it is made.
-        """
-        key = ",".join(names)
-        if key not in self._topics:
-            self._topics[key] = self.app.topic(
-                *names,
-                key_type=bytes,
-                value_type=bytes,
-                key_serializer="raw",
-                value_serializer="raw",
-                partitions=partitions,
-                internal=declare,
-                compacting=True if compacted else None,
-                config={"max.message.bytes": str(self.settings.max_event_bytes + _FRAME_OVERHEAD)},
-            )
-        return self._topics[key]
-
-    async def produce(
-        self,
-        topic: str,
-        key: bytes | None,
-        value: bytes | None,
-        *,
-        headers: list[tuple[str, bytes]] | None = None,
-        partition: int | None = None,
-    ) -> Awaitable[Any]:
-        """Hand one record to the app's producer; returns the future of its acknowledgement.
-
-        The hot paths' way to produce: the app's producer directly, without a Faust topic's
-        per-message wrapping. Batch streams flush the producer before they commit.
-        """
-        return await self.producer.send(topic, key, value, partition, None, headers)
-
-    @property
-    def producer(self) -> WorkerProducer:
-        """The app's producer: always a `WorkerProducer`, which `LineageApp` makes."""
-        return cast(WorkerProducer, self.app.producer)
-
-    def add_record_agent(
-        self,
-        source: faust.TopicT,
-        name: str,
-        handle: RecordHandler,
-        before_commit: BeforeCommit | None = None,
-    ) -> None:
-        """Hand each record of `source` to `handle`, one at a time, in a batch stream named `name`.
-
-        A `BatchStream` (app/batch_stream.py), not a Faust agent: the same guarantees
-        (commit after handling, order per key, replicas share partitions) without Faust's
-        per-record cost. The topic is still declared through Faust, so it is created.
-        `before_commit` runs after each batch, before its offsets are committed.
-        """
-        stream = BatchStream(self, source, name, handle, before_commit)
-        self.streams.append(stream)
-        # Faust starts registered services (instances too) once the app has started.
-        self.app.service(stream)  # type: ignore[arg-type]
-
-    def declared_topics(self) -> list[faust.TopicT]:
-        """The topics this service owns (made with `declare=True`)."""
-        return [topic for topic in self._topics.values() if topic.internal]
-
-    def on_partitions(self, topic: str, *, assigned: PartitionsCallback, revoked: PartitionsCallback) -> None:
-        """Be told which partitions of `topic` this replica gains and loses, whoever consumes it."""
-        self._partition_watchers.append((topic, assigned, revoked))
-
-    def partitions_assigned(self, tps: set[Any]) -> None:
-        for topic, assigned, _ in self._partition_watchers:
-            partitions = {tp.partition for tp in tps if tp.topic == topic}
-            if partitions:
-                assigned(partitions)
-
-    def partitions_revoked(self, tps: set[Any]) -> None:
-        for topic, _, revoked in self._partition_watchers:
-            partitions = {tp.partition for tp in tps if tp.topic == topic}
-            if partitions:
-                revoked(partitions)
-
-    def assigned_partitions(self) -> list[Any]:
-        """Every partition this replica holds: Faust's consumer's and the batch streams'."""
-        try:
-            assignment = set(self.app.consumer.assignment())
-        except Exception:  # the consumer is not started yet
-            assignment = set()
-        for stream in self.streams:
-            assignment |= stream.assignment
-        return sorted(assignment)
-
-    @property
-    def internal_topic(self) -> faust.TopicT:
-        """Valid OpenLineage events, keyed `run:{ns}/{job}`, read by every connector agent."""
-        return self.topic(
-            self.names.openlineage_internal, partitions=self.settings.topic_partitions, declare=True
-        )
-
-    @property
-    def dead_letter_topic(self) -> faust.TopicT:
-        return self.topic(self.names.dead_letter, partitions=self.settings.topic_partitions, declare=True)
+    enable_kafka = False
 
 
 class LineageApp(faust.App):
-    """The Faust app with the worker's producer (`app/producer.py`): batch streams check that
-    everything they sent was stored before they commit."""
+    BootStrategy = _WebOnly
+    logger = logging.getLogger("faust.app")  # its start/stop lines are the framework's, not ours
 
-    def _new_producer(self) -> ProducerT:
-        return WorkerProducer(self.transport, loop=self.loop, beacon=self.beacon)
+
+@dataclass
+class Worker:
+    """One worker replica, built (not started: `app` runs it)."""
+
+    settings: Settings
+    names: TopicNames
+    app: faust.App
+    runtime: Runtime
+    readiness: Readiness
+    metrics: Metrics
+    state_dir: StateDir
+    host: ConnectorHost
+    graph: LineageGraphReader
+    cohort: CohortMember | None = None
+    cohort_store: ReplicaStore | None = None
+
+    def status(self) -> dict[str, Any]:
+        """Who this replica is and what it holds (`GET /api/v1/status`)."""
+        return {
+            "server": self.settings.server_name,
+            "metadataCollectionId": self.settings.collection_id,
+            "webPort": self.settings.web_port,
+            "dataDir": str(self.settings.data_dir),
+            "assignedPartitions": [
+                {"topic": tp.topic, "partition": tp.partition} for tp in sorted(self.runtime.assignment())
+            ],
+            **self.runtime.status(),
+        }
+
+
+def client_tuning(settings: Settings) -> ClientTuning:
+    return ClientTuning(
+        client_id=settings.server_name,
+        max_event_bytes=settings.max_event_bytes,
+        session_timeout_s=settings.session_timeout_s,
+        rebalance_timeout_s=settings.rebalance_timeout_s,
+        heartbeat_interval_s=settings.heartbeat_interval_s,
+        fetch_wait_ms=settings.stream_fetch_wait_ms,
+        batch_records=settings.stream_batch_records,
+        linger_ms=int(settings.producer_linger_s * 1000),
+    )
+
+
+def kafka_clients(settings: Settings) -> KafkaClients:
+    return KafkaClients(settings.kafka_connection(), client_tuning(settings))
+
+
+def build_worker(settings: Settings) -> Worker:
+    """Build every part of one worker replica from its settings (see the module docstring)."""
+    if not settings.broker:
+        raise ValueError("build_worker needs settings.broker; the CLI resolves the embedded broker first")
+    names = TopicNames.from_settings(settings)
+    metrics, readiness = Metrics(), Readiness()
+    clients = kafka_clients(settings)
+    producer = Producer(clients)
+    dead_letters = DeadLetters(producer, names.dead_letter, clients.tuning.max_record_bytes, metrics)
+    streams = StreamFactory(
+        clients=clients,
+        producer=producer,
+        dead_letters=dead_letters,
+        metrics=metrics,
+        group_prefix=settings.server_name,
+    )
+    state_dir = StateDir(settings.data_dir / "state")
+    state_dir.acquire()
+    identity = settings.cohort_identity()
+
+    publisher = OpenLineagePublisher(producer, names.openlineage_internal, metrics, settings.max_event_bytes)
+    intake = OpenLineageIntake(publisher)
+    if names.openlineage_inbound:
+        streams.stream("openlineage-intake", names.openlineage_inbound, intake.handle)
+
+    cohort_publisher = CohortPublisher(producer, identity, names.cohorts, metrics)
+    graph = LineageGraphReader(clients, names.cohort_instance_topics)
+
+    catalogue_store = PartitionedStore(
+        "catalogue", state_dir.root / "catalogue", names.catalogue, names.catalogue_state, clients
+    )
+    home = Home(
+        collection_id=identity.collection_id,
+        collection_name=identity.metadata_collection_name,
+        server_name=identity.server_name,
+        organization_name=identity.organization_name,
+    )
+    merger = CatalogueMerger(home, catalogue_store, cohort_publisher)
+    streams.stream("catalogue", [names.catalogue], merger.handle, stores=[catalogue_store])
+    cohort_store = ReplicaStore(state_dir.root / "cohort") if names.cohorts else None
+    reader = KeyValueCatalogue(catalogue_read_model(cohort_store.view)) if cohort_store is not None else None
+    services = ConnectorServices(
+        openlineage=publisher,
+        publish_instances=cohort_publisher.publish_instance_events,
+        data_root=settings.data_dir,
+        cataloguing=Cataloguing(send=CatalogueSender(producer, names.catalogue, metrics).send, reader=reader),
+    )
+    host = ConnectorHost(
+        build_registry(settings.connectors),
+        services,
+        producer=producer,
+        dead_letters=dead_letters,
+        metrics=metrics,
+        retry_topic_prefix=names.prefix,
+    )
+    host.add_streams(streams, names.openlineage_internal, intake)
+    if names.asset_manager_inbound:
+        streams.stream("asset-manager", names.asset_manager_inbound, AssetManagerEvents(host, metrics).handle)
+
+    followers: list[Follower] = []
+    member: CohortMember | None = None
+    if cohort_store is not None:
+        member = CohortMember(
+            CohortConfig(
+                identity=identity,
+                cohorts=names.cohorts,
+                structure=settings.cohort_topic_structure,
+                kept_types=frozenset(settings.reference_copy_types or LINEAGE_TYPE_NAMES),
+            ),
+            cohort_publisher,
+            metrics,
+        )
+        followers.append(
+            Follower(
+                "cohort",
+                member.topics,
+                member.apply,
+                store=cohort_store,
+                clients=clients,
+                producer=producer,
+                dead_letters=dead_letters,
+                metrics=metrics,
+                ownership_group=f"{settings.server_name}.cohort",
+                on_gained=member.on_gained,
+            )
+        )
+        store_view, cohorts = cohort_store.view, member.cohort_names
+        readiness.add("cohort_registered", lambda: registered_with_all(store_view, cohorts))
+
+    registry = topic_registry(
+        settings,
+        names,
+        max_message_bytes=clients.tuning.max_record_bytes,
+        retry_topics=[rc.retry_topic for rc in host.connectors if rc.retry_topic],
+        source_topics=[topic for rc in host.connectors for topic in rc.sources],
+    )
+    runtime = Runtime(
+        clients=clients,
+        topics=registry,
+        producer=producer,
+        readiness=readiness,
+        streams=streams.made,
+        followers=followers,
+        components=[host, graph],
+        stores=[catalogue_store, *([cohort_store] if cohort_store is not None else [])],
+        state_dir=state_dir,
+    )
+    app = build_faust_app(settings)
+    worker = Worker(
+        settings=settings,
+        names=names,
+        app=app,
+        runtime=runtime,
+        readiness=readiness,
+        metrics=metrics,
+        state_dir=state_dir,
+        host=host,
+        graph=graph,
+        cohort=member,
+        cohort_store=cohort_store,
+    )
+    install_views(worker, publisher)
+    app.service(runtime)  # type: ignore[arg-type]  # Faust types its services as classes
+    return worker
 
 
 def build_faust_app(settings: Settings) -> faust.App:
-    """The Faust app: its id is the server name, so replicas form one consumer group."""
-    replica_dir = settings.data_dir / f"worker-{settings.web_port}"
-    replica_dir.mkdir(parents=True, exist_ok=True)
-    max_bytes = settings.max_event_bytes + _FRAME_OVERHEAD
+    """The Faust app: its id is the server name; web server on LINEAGE_WEB_PORT."""
     return LineageApp(
         settings.server_name,
-        broker=settings.faust_broker_url(),
+        broker=";".join(f"kafka://{hp}" for hp in settings.bootstrap_servers),
         store="memory://",
-        datadir=str(replica_dir),
+        datadir=str(settings.data_dir / "faust"),
         autodiscover=False,
         web_enabled=True,
         web_port=settings.web_port,
         web_bind=settings.web_host,
-        web_application_options={"client_max_size": max_bytes},
-        topic_partitions=settings.topic_partitions,
-        topic_replication_factor=settings.topic_replication_factor,
-        broker_session_timeout=settings.session_timeout_s,
-        broker_rebalance_timeout=settings.rebalance_timeout_s,
-        broker_heartbeat_interval=settings.heartbeat_interval_s,
-        producer_max_request_size=max_bytes,
-        producer_acks=-1,
-        # Batch produce requests: Faust's default (no linger, 16 KB) sends one small request
-        # per record, measured at 8% of a worker's CPU (benchmarks/README.md).
-        producer_linger=settings.producer_linger_s,
-        producer_max_batch_size=256 * 1024,
-        producer_partitioner=KeyPartitioner(),
-        consumer_max_fetch_size=max(max_bytes, 8 * 1024 * 1024),
-        consumer_auto_offset_reset="earliest",
-        key_serializer="raw",
-        value_serializer="raw",
+        web_application_options={"client_max_size": settings.max_batch_bytes + 65536},
     )
 
 
-Installer = Callable[[LineageService], None]
-
-
-def default_installers() -> list[Installer]:
-    """The agents and views every worker runs, in the order they are installed."""
-    from agents import asset_manager, cohort_member, openlineage_intake
-    from agents.connectors import runner as connector_runner
-    from app.web import install_views
-
-    return [
-        openlineage_intake.install,
-        connector_runner.install,
-        asset_manager.install,
-        cohort_member.install,
-        install_views,
-    ]
-
-
-def create_service(settings: Settings, installers: list[Installer] | None = None) -> LineageService:
-    """Build the Faust app and install every agent and view into it."""
-    if not settings.broker:
-        raise ValueError("create_service needs settings.broker; the CLI resolves the embedded broker first")
-    app = build_faust_app(settings)
-    service = LineageService(settings=settings, app=app, names=TopicNames.from_settings(settings))
-    _track_assignment(service)
-    # Declared up front so the worker creates them before anything produces to them.
-    service.internal_topic, service.dead_letter_topic  # noqa: B018
-    for install in installers if installers is not None else default_installers():
-        install(service)
-    return service
-
-
-def _track_assignment(service: LineageService) -> None:
-    """Keep readiness, the partition gauge and partition watchers in step with Faust's rebalances."""
-    app = service.app
-
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types its signals loosely
-    async def _revoked(sender: Any, revoked: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        service.readiness.set("partitions_assigned", False)
-        service.partitions_revoked(set(revoked))
-
-    @app.on_partitions_assigned.connect  # type: ignore[arg-type]
-    async def _assigned(sender: Any, assigned: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        service.partitions_assigned(set(assigned))
-
-    @app.on_rebalance_complete.connect  # type: ignore[arg-type]
-    async def _complete(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        service.metrics.assigned_partitions.set(len(service.assigned_partitions()))
-        service.readiness.set("partitions_assigned", True)
-        log.info("Rebalance complete: %d partitions assigned", len(app.consumer.assignment()))
+def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
+    settings = worker.settings
+    routes = worker.app.web.web_app.router  # type: ignore[attr-defined]
+    health.install(routes, settings.server_name, worker.readiness, worker.metrics, worker.status)
+    lineage_intake.install(
+        routes,
+        publisher,
+        lineage_intake.IntakeConfig(
+            server_name=settings.server_name,
+            api_token=settings.api_token,
+            max_event_bytes=settings.max_event_bytes,
+            max_batch_bytes=settings.max_batch_bytes,
+        ),
+        worker.metrics,
+    )
+    connectors.install(routes, worker.host, settings.server_name)
+    follower = worker.runtime.followers[0] if worker.runtime.followers else None
+    cohort.install(
+        routes,
+        cohort.CohortView(
+            identity={
+                "server": settings.server_name,
+                "metadataCollectionId": settings.collection_id,
+                "metadataCollectionName": settings.metadata_collection_name,
+                "topicStructure": settings.cohort_topic_structure.value,
+            },
+            cohorts=list(settings.cohorts),
+            reference_copy_types=list(settings.reference_copy_types or LINEAGE_TYPE_NAMES),
+            state=worker.cohort_store.view if worker.cohort_store is not None else None,
+            complete=follower.caught_up.is_set if follower is not None else (lambda: True),
+        ),
+    )
+    lineage_query.install(routes, worker.graph)
+    if worker.cohort_store is not None:
+        copies = reference_copies(worker.cohort_store.view)
+        repository_api = Repository(copies, settings.server_name, settings.collection_id)
+        routes.add_routes(repository.route_table(repository_api, settings.api_token))

@@ -1,70 +1,51 @@
-"""Topic names, derived from settings in one place so every replica and every tool agrees.
+"""Every topic this server uses, in one table, derived from the settings so every replica and
+every tool agrees.
 
-Names follow Egeria (see shared/reference/omrs-events.md) for the cohort and Asset Manager
-topics, and DESIGN.md for this service's own internal and dead-letter topics.
+Cohort and Asset Manager topics are named as Egeria names them
+(shared/reference/omrs-events.md); this server's own topics live under
+`<root>.server.<server>.omis.lineageintegrator`:
+
+| topic | partitions | kind | holds |
+|---|---|---|---|
+| `.openlineage` | N | owned | valid OpenLineage events, keyed `run:{ns}/{job}`, read by every connector |
+| `.deadletter` | N | owned | records that could not be handled |
+| `.catalogue` | N | owned | the cataloguer's contributions, keyed by instance guid |
+| `.catalogue.state` | N, compacted | owned, co-partitioned with `.catalogue` | the catalogue's state (changelog) |
+| `.connector.<name>.retry` | N | owned | a connector's events waiting for a retry |
+| cohort topics, `LINEAGE_OPENLINEAGE_TOPICS`, Asset Manager out topics, event receivers' topics | any | another party's | created with N partitions when missing |
+
+N is LINEAGE_TOPIC_PARTITIONS. `runtime.topics.ensure_topics` creates and checks them all
+before the worker's clients start.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.settings import CohortTopicStructure, Settings
-
-COHORT_SUFFIXES = ("registration", "types", "instances")
-
-
-def cohort_single_topic(root: str, cohort: str) -> str:
-    return f"{root}.openmetadata.repositoryservices.cohort.{cohort}.OMRSTopic"
-
-
-def cohort_dedicated_topic(root: str, cohort: str, kind: str) -> str:
-    """kind is one of 'registration', 'types', 'instances'."""
-    if kind not in COHORT_SUFFIXES:
-        raise ValueError(f"unknown cohort topic kind {kind!r}")
-    return f"{cohort_single_topic(root, cohort)}.{kind}"
+from agents.catalogue.catalogue import catalogue_state_topic_name, catalogue_topic_name
+from agents.cohort_topics import CohortTopics, cohort_topics
+from app.settings import Settings
+from runtime.topics import TopicRegistry, TopicSpec
 
 
 def asset_manager_out_topic(root: str, server: str) -> str:
     return f"{root}.server.{server}.omas.assetmanager.outTopic"
 
 
-def _omis_topic(root: str, server: str, name: str) -> str:
-    return f"{root}.server.{server}.omis.lineageintegrator.{name}"
-
-
-@dataclass(frozen=True)
-class CohortTopics:
-    """The topics one cohort uses in the configured structure.
-
-    `inbound` lists what to consume; `outbound(kind)` where to publish an event of a kind.
-    With BOTH_SINGLE_AND_DEDICATED_TOPICS we publish to both, as Egeria does, and consume
-    both (handlers are idempotent, so an event seen twice changes nothing).
-    """
-
-    cohort: str
-    single: str | None
-    dedicated: dict[str, str]
-
-    @property
-    def inbound(self) -> list[str]:
-        names = list(self.dedicated.values())
-        if self.single:
-            names.append(self.single)
-        return names
-
-    def outbound(self, kind: str) -> list[str]:
-        names = [self.dedicated[kind]] if kind in self.dedicated else []
-        if self.single:
-            names.append(self.single)
-        return names
+def own_topic_prefix(root: str, server: str) -> str:
+    return f"{root}.server.{server}.omis.lineageintegrator"
 
 
 @dataclass(frozen=True)
 class TopicNames:
     """Every topic name this server uses."""
 
+    prefix: str
     openlineage_internal: str
     dead_letter: str
+    catalogue: str
+    catalogue_state: str
     openlineage_inbound: tuple[str, ...]
     asset_manager_inbound: tuple[str, ...]
     cohorts: tuple[CohortTopics, ...]
@@ -72,16 +53,18 @@ class TopicNames:
     @classmethod
     def from_settings(cls, settings: Settings) -> TopicNames:
         root, server = settings.topic_root, settings.server_name
+        prefix = own_topic_prefix(root, server)
         return cls(
-            openlineage_internal=_omis_topic(root, server, "openlineage"),
-            dead_letter=_omis_topic(root, server, "deadletter"),
+            prefix=prefix,
+            openlineage_internal=f"{prefix}.openlineage",
+            dead_letter=f"{prefix}.deadletter",
+            catalogue=catalogue_topic_name(prefix),
+            catalogue_state=catalogue_state_topic_name(prefix),
             openlineage_inbound=tuple(settings.openlineage_topics),
             asset_manager_inbound=tuple(
                 asset_manager_out_topic(root, s) for s in settings.asset_manager_servers
             ),
-            cohorts=tuple(
-                cohort_topics(root, cohort, settings.cohort_topic_structure) for cohort in settings.cohorts
-            ),
+            cohorts=tuple(cohort_topics(root, c, settings.cohort_topic_structure) for c in settings.cohorts),
         )
 
     def cohort(self, name: str) -> CohortTopics:
@@ -90,12 +73,31 @@ class TopicNames:
                 return topics
         raise KeyError(f"not a member of cohort {name!r}")
 
+    @property
+    def cohort_instance_topics(self) -> list[str]:
+        """The cohort topics that carry instance events, for every cohort."""
+        return list(dict.fromkeys(name for c in self.cohorts for name in c.outbound("instances")))
 
-def cohort_topics(root: str, cohort: str, structure: CohortTopicStructure) -> CohortTopics:
-    single = cohort_single_topic(root, cohort) if structure != CohortTopicStructure.DEDICATED_TOPICS else None
-    dedicated = (
-        {kind: cohort_dedicated_topic(root, cohort, kind) for kind in COHORT_SUFFIXES}
-        if structure != CohortTopicStructure.SINGLE_TOPIC
-        else {}
+
+def topic_registry(
+    settings: Settings,
+    names: TopicNames,
+    *,
+    max_message_bytes: int,
+    retry_topics: Iterable[str] = (),
+    source_topics: Iterable[str] = (),
+) -> TopicRegistry:
+    """The table of the module docstring, for one worker."""
+    n = settings.topic_partitions
+    registry = TopicRegistry(
+        replication_factor=settings.topic_replication_factor, max_message_bytes=max_message_bytes
     )
-    return CohortTopics(cohort=cohort, single=single, dedicated=dedicated)
+    for name in (names.openlineage_internal, names.dead_letter, names.catalogue, *retry_topics):
+        registry.add(TopicSpec(name, n))
+    registry.add(TopicSpec(names.catalogue_state, n, compacted=True, copartitioned_with=names.catalogue))
+    external = [*names.openlineage_inbound, *names.asset_manager_inbound, *source_topics]
+    external += [name for cohort in names.cohorts for name in cohort.inbound]
+    for name in dict.fromkeys(external):
+        if name not in registry:
+            registry.add(TopicSpec(name, n, owned=False))
+    return registry

@@ -5,12 +5,21 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from typing import Any
 
+from agents.connectors.file_log_store import DEFAULT_SUBDIRECTORY
 from app.broker import EmbeddedBroker, ensure_broker
+from app.replay import fresh_broker_message
 from app.settings import Settings
-from app.topic_setup import create_owned_topics
 
 log = logging.getLogger("lineage_integrator.worker")
+
+QUIET_LOGGERS = ("aiokafka", "kafka", "faust", "mode", "aiohttp.access", "aiohttp.server")
+"""Libraries whose INFO lines (every connection, every service start) are noise to a user;
+they log at WARNING unless LINEAGE_LOG_LEVEL=debug."""
+
+GC_YOUNG_THRESHOLD = 50_000
+"""Allocations between young collections (CPython's default: 700)."""
 
 
 def resolve_broker(settings: Settings) -> tuple[Settings, EmbeddedBroker | None]:
@@ -20,28 +29,40 @@ def resolve_broker(settings: Settings) -> tuple[Settings, EmbeddedBroker | None]
     broker = ensure_broker(settings.embedded_broker_port)
     verb = "Started" if broker.started_here else "Reusing"
     log.warning(
-        "%s the embedded broker at %s (no LINEAGE_BROKER set; memory storage, for development)",
+        "%s the embedded broker at %s (no LINEAGE_BROKER set; it keeps topics in memory only, "
+        "for development: see the README on what a restart loses)",
         verb,
         broker.url,
     )
+    if broker.started_here:
+        log.warning(fresh_broker_message(settings.data_dir / DEFAULT_SUBDIRECTORY))
     return settings.model_copy(update={"broker": broker.url}), broker
 
 
-GC_YOUNG_THRESHOLD = 50_000
-"""Allocations between young collections (CPython's default: 700)."""
+def logging_config(level: str) -> dict[str, Any]:
+    """One line per record, to stderr; the libraries in QUIET_LOGGERS at WARNING unless debugging."""
+    library_level = "DEBUG" if level.lower() == "debug" else "WARNING"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "[%(asctime)s] [%(levelname)s] %(message)s"}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}
+        },
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+        "loggers": {name: {"level": library_level} for name in QUIET_LOGGERS},
+    }
 
 
 def tune_gc() -> None:
     """Collect less often, and never scan what start-up built.
 
-    A worker allocates some 50-70 container objects per event parsed (pydantic models, their
-    lists and dicts), nearly all freed by reference counting within the batch. With
-    CPython's default thresholds the collector still runs every 700 allocations and moves
-    the events of a batch in flight into older generations, whose full collections then scan
-    every module, model class and Faust object of the process: measured here, the collector
-    took 1.4-1.8 s of a 10 s benchmark run. `gc.freeze()` moves what start-up made out of the
-    collector's reach; a higher young threshold lets a batch's objects die before they are
-    scanned. Cyclic garbage is still collected, just in larger steps.
+    A worker allocates dozens of container objects per event parsed, nearly all freed by
+    reference counting within the batch; with CPython's default thresholds the collector
+    still runs every 700 allocations and its full collections walk every module and model
+    class of the process (benchmarks/README.md). `gc.freeze()` moves what start-up made out
+    of the collector's reach; a higher young threshold lets a batch's objects die before
+    they are scanned. Cyclic garbage is still collected, in larger steps.
     """
     gc.collect()
     gc.freeze()
@@ -50,19 +71,26 @@ def tune_gc() -> None:
 
 
 def run_worker(settings: Settings) -> int:
-    """Run one Faust worker until it is stopped; stop the embedded broker if we started it."""
-    from app.service import create_service
+    """Run one worker until it is stopped; stop the embedded broker if we started it."""
+    from app.service import build_worker
 
     settings, broker = resolve_broker(settings)
     try:
-        service = create_service(settings)
-        create_owned_topics(service)
-        worker = service.app.Worker(loglevel=settings.log_level.upper(), redirect_stdouts=False)
-        # Faust's terminal spinner sets the root logger to DEBUG, which measured 13% of the
-        # event loop's time in logging calls at level warning (benchmarks/README.md).
-        worker.spinner = None
+        log.info("Kafka: %s", settings.kafka_connection().describe())
+        worker = build_worker(settings)
+        worker.app.loop.run_until_complete(worker.runtime.prepare())
+        worker.app.task(_announce_when_ready(worker))
+        faust_worker = worker.app.Worker(
+            loglevel=settings.log_level.upper(),
+            logging_config=logging_config(settings.log_level),
+            redirect_stdouts=False,
+            quiet=True,
+        )
+        # Faust's terminal spinner sets the root logger to DEBUG when the level is WARNING or
+        # above, which makes every library's debug call build a record.
+        faust_worker.spinner = None
         tune_gc()
-        worker.execute_from_commandline()
+        faust_worker.execute_from_commandline()
     except SystemExit as exit_:
         return int(exit_.code or 0) if isinstance(exit_.code, int | None) else 1
     finally:
@@ -70,6 +98,22 @@ def run_worker(settings: Settings) -> int:
             log.warning("Stopping the embedded broker this worker started at %s", broker.url)
             broker.stop()
     return 0
+
+
+def _announce_when_ready(worker: Any) -> Any:
+    async def announce() -> None:
+        await worker.readiness.wait()
+        s = worker.settings
+        base = f"http://localhost:{s.web_port}"
+        log.info(
+            "Ready: REST %s/api/v1 | lineage page %s/lineage | broker %s | data %s",
+            base,
+            base,
+            s.broker,
+            s.data_dir.resolve(),
+        )
+
+    return announce
 
 
 def configure_cli_logging(level: str = "INFO") -> None:

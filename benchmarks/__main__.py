@@ -22,14 +22,10 @@ from benchmarks import harness
 # one new module and one line here.
 SCENARIO_MODULES = (
     "benchmarks.raw_loop",
-    "benchmarks.faust_bare",
     "benchmarks.cohort_instances",
     "benchmarks.openlineage_intake",
     "benchmarks.rest_intake",
     "benchmarks.two_replicas",
-    "benchmarks.prototypes.take_batch",
-    "benchmarks.prototypes.fast_drain",
-    "benchmarks.prototypes.app_consumer",
 )
 
 

@@ -2,11 +2,10 @@
 
 Records: NEW_ENTITY_EVENT (Process, DataFile) and NEW_RELATIONSHIP_EVENT (DataFlow,
 LineageMapping) from another member of the cohort, 1 to 3 KB, produced (keyed by instance
-guid, as Egeria does) to the cohort's dedicated instances topic. The worker's cohort intake
-validates and routes each to `cohort.instances`; the instances agent decides and stores the
-reference copy, whose changelog record on `cohort.referencecopies` is what the harness
-waits for: handled = the copy is durably stored. Each record's guid carries its bench seq;
-send times are kept by the load generator.
+guid) to the cohort's dedicated instances topic. The worker's cohort follower validates each
+record, applies it to its reference copies and commits its offset in the cohort group once
+its state and side effects are done: that commit is what the harness waits for (handled =
+stored). Send times are kept by the load generator.
 """
 
 from __future__ import annotations
@@ -16,15 +15,14 @@ import uuid
 from typing import Any
 
 from benchmarks.harness import NotAvailable, RunContext, ScenarioResult, measure_stream, scenario
-from benchmarks.workers import fleet
+from benchmarks.workers import cohort_group, fleet
 
 GUID_PREFIX = "b0000000-0000-4000-8000-"
-_GUID_MARK = b'"guid":"' + GUID_PREFIX.encode()
 REMOTE_COLLECTION = "7a1c0e52-9d3b-5f64-8e2a-0c4b6d8f1a3e"
 
 
 def require_cohort_path() -> None:
-    for module in ("schemas.omrs", "agents.cohort_intake", "agents.cohort_instances", "agents.cohort_topics"):
+    for module in ("schemas.omrs", "agents.cohort_member", "agents.cohort_instances", "runtime.follower"):
         try:
             importlib.import_module(module)
         except Exception as exc:
@@ -153,20 +151,6 @@ class OmrsRecords:
         return guid, guid.join(self._templates[seq % len(self._templates)])
 
 
-def parse_copy(value: bytes | None) -> tuple[int, int] | None:
-    """(seq, -1) from a reference-copy record: the send time comes from the load generator."""
-    if not value:
-        return None
-    i = value.find(_GUID_MARK)
-    if i < 0:
-        return None
-    i += len(_GUID_MARK)
-    try:
-        return int(value[i : i + 12]), -1
-    except ValueError:
-        return None
-
-
 @scenario("cohort_instances", "cohort instance path -> reference copies", order=20)
 async def cohort_instances(ctx: RunContext, result: ScenarioResult) -> ScenarioResult:
     require_cohort_path()
@@ -178,7 +162,7 @@ async def cohort_instances(ctx: RunContext, result: ScenarioResult) -> ScenarioR
         result,
         children=workers.children,
         input_topic=workers.cohort_instances_topic,
-        output_topics=[workers.reference_copies_topic],
+        output_topics=[],
         records=records,
-        parse=parse_copy,
+        committed_by=cohort_group(workers.server),
     )

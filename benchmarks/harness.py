@@ -616,6 +616,66 @@ class Collector:
             await self._consumer.stop()
 
 
+class CommitCollector(Collector):
+    """Notes a record as handled once a consumer group has committed past it: for paths whose
+    output is state rather than a topic (the cohort follower commits the offsets whose side
+    effects and state are done). Needs the loader's (partition, offset) -> seq."""
+
+    def __init__(self, bootstrap: str, topic: str, group: str, loader: Loader) -> None:
+        super().__init__(bootstrap, [topic], lambda value: None)
+        self.group = group
+        self.loader = loader
+        self.check_order = False
+        self._committed: dict[int, int] = {}
+        self._unmapped: dict[tuple[int, int], int] = {}
+        """Offsets seen committed before the loader knew which seq they hold, with when."""
+
+    async def start(self) -> None:
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, group_id=self.group, enable_auto_commit=False
+        )
+        await self._consumer.start()
+        deadline = time.monotonic() + 30
+        while not (found := self._consumer.partitions_for_topic(self.topics[0])):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"input topic {self.topics[0]} never appeared")
+            await self._consumer._client.force_metadata_update()
+            await asyncio.sleep(0.2)
+        self._tps = [TopicPartition(self.topics[0], p) for p in sorted(found)]
+        for tp in self._tps:
+            self._committed[tp.partition] = await self._consumer.committed(tp) or 0
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            now = time.time_ns()
+            for tp in self._tps:
+                committed = await self._consumer.committed(tp) or 0
+                for offset in range(self._committed[tp.partition], committed):
+                    self._unmapped[(tp.partition, offset)] = now
+                self._committed[tp.partition] = max(committed, self._committed[tp.partition])
+            changed = False
+            for where, seen_ns in list(self._unmapped.items()):
+                seq = self.loader.seq_at.get(where)
+                if seq is None:
+                    continue
+                del self._unmapped[where]
+                if seq in self.arrival_ns:
+                    continue
+                self.arrival_ns[seq] = seen_ns
+                self.sent_ns[seq] = self.sent_fallback.get(seq, seen_ns)
+                changed = True
+                for window in self._windows:
+                    if seq in window.seqs:
+                        window.count += 1
+                        window.last_ns = seen_ns
+            if changed:
+                self._changed.set()
+            await asyncio.sleep(0.02)
+
+
 # --------------------------------------------------------------------------- load
 
 
@@ -630,6 +690,8 @@ class Loader:
         self._track = bool(getattr(records, "tracks_sent", False))
         self.next_seq = first_seq
         self._producer: Any = None
+        self.seq_at: dict[tuple[int, int], int] = {}
+        """(partition, offset) -> seq of every record produced, for collectors that see offsets."""
 
     async def start(self) -> None:
         from aiokafka import AIOKafkaProducer
@@ -659,8 +721,12 @@ class Loader:
             if self._track:
                 self.sent_ns[seq] = now
             futures.append(await send(topic, value, key=key))
-        await asyncio.gather(*futures)
+        self._note_offsets(seqs, await asyncio.gather(*futures))
         return time.perf_counter() - started
+
+    def _note_offsets(self, seqs: Sequence[int], stored: Sequence[Any]) -> None:
+        for seq, meta in zip(seqs, stored, strict=True):
+            self.seq_at[(meta.partition, meta.offset)] = seq
 
     async def paced(self, seqs: range, rate: float) -> float:
         """Produce `seqs` at `rate` records/s, each stamped when sent; return the achieved rate."""
@@ -679,10 +745,10 @@ class Loader:
                 futures.append(await send(topic, value, key=key))
                 sent += 1
             if len(futures) > 5000:
-                await asyncio.gather(*futures)
+                self._note_offsets(seqs[sent - len(futures) : sent], await asyncio.gather(*futures))
                 futures.clear()
             await asyncio.sleep(0.001)
-        await asyncio.gather(*futures)
+        self._note_offsets(seqs[sent - len(futures) : sent], await asyncio.gather(*futures))
         return total / max(time.perf_counter() - started, 1e-9)
 
     async def stop(self) -> None:
@@ -803,17 +869,23 @@ async def measure_stream(
     parse: Callable[[bytes | None], tuple[int, int] | None] = parse_marks,
     live_timeout: float = 120.0,
     sample_every: int = 1,
+    committed_by: str | None = None,
 ) -> ScenarioResult:
     """Run the phases described in the module docstring against running `children`.
 
     `sample_every`: the children forward only records whose seq is a multiple of it
-    (consume-only designs); rates count every record consumed.
+    (consume-only designs); rates count every record consumed. `committed_by`: a consumer
+    group whose commits on the input topic mark records handled (no output topic).
     """
     every = sample_every
     config = ctx.config
     records = records or OpenLineageRecords()
     loader = Loader(ctx.broker.bootstrap, input_topic, records, first_seq=ctx.seq_base())
-    collector = Collector(ctx.broker.bootstrap, output_topics, parse)
+    collector = (
+        CommitCollector(ctx.broker.bootstrap, input_topic, committed_by, loader)
+        if committed_by is not None
+        else Collector(ctx.broker.bootstrap, output_topics, parse)
+    )
     collector.sent_fallback = loader.sent_ns
     phases: dict[str, float] = {}
     result.extra["phase_seconds"] = phases

@@ -1,9 +1,9 @@
 """Summarise py-spy raw (collapsed) profiles: where the busy time of each thread goes.
 
-`python -m benchmarks --only faust_bare --profile DIR` writes `DIR/<scenario>-<i>.txt`
+`python -m benchmarks --only cohort_instances --profile DIR` writes `DIR/<scenario>-<i>.txt`
 (py-spy `record --threads --format raw`, busy samples only); then
 
-    python -m benchmarks.profile_summary DIR/faust_bare-0.txt [--top 25] [--thread MainThread]
+    python -m benchmarks.profile_summary DIR/cohort_instances-0.txt [--top 25] [--thread MainThread]
 
 prints, per thread, its share of the samples, the frames where time is spent (self), the
 frames time is spent under (inclusive), and the share per package (the file of the leaf frame).

@@ -44,11 +44,13 @@ def require_routes(ctx: RunContext, paths: tuple[str, ...]) -> None:
     """The feature probe: the worker's service registers these POST routes."""
     require_intake()
     try:
-        from app.service import create_service
+        from app.service import build_worker
         from app.settings import Settings
 
         settings = Settings(broker="kafka://127.0.0.1:9", data_dir=ctx.path("rest-probe", "x").parent)
-        router = create_service(settings).app.web.web_app.router  # type: ignore[attr-defined]
+        worker = build_worker(settings)
+        router = worker.app.web.web_app.router  # type: ignore[attr-defined]
+        worker.state_dir.release()
         posts = {
             route.resource.canonical for route in router.routes() if route.method == "POST" and route.resource
         }

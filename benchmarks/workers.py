@@ -62,7 +62,6 @@ class WorkerFleet:
     openlineage_topic: str
     internal_topic: str
     cohort_instances_topic: str
-    reference_copies_topic: str
     children: list[ChildProcess] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
     start_seconds: list[float] = field(default_factory=list)
@@ -80,18 +79,18 @@ class WorkerFleet:
             await asyncio.to_thread(child.stop, 5.0)
 
 
-def _names(server: str, cohort: str) -> tuple[str, str, str]:
-    from agents.cohort_topics import CohortInternalTopics
+def _names(server: str, cohort: str) -> tuple[str, str]:
     from app.settings import Settings
     from app.topics import TopicNames
 
     settings = Settings(server_name=server, cohorts=[cohort], broker="kafka://127.0.0.1:9")
     names = TopicNames.from_settings(settings)
-    return (
-        names.openlineage_internal,
-        names.cohort(cohort).dedicated["instances"],
-        CohortInternalTopics.from_settings(settings).reference_copies,
-    )
+    return names.openlineage_internal, names.cohort(cohort).dedicated["instances"]
+
+
+def cohort_group(server: str) -> str:
+    """The consumer group whose commits on the cohort topics say what the cohort follower handled."""
+    return f"{server}.cohort"
 
 
 async def fleet(ctx: RunContext, replicas: int = 1) -> WorkerFleet:
@@ -101,9 +100,9 @@ async def fleet(ctx: RunContext, replicas: int = 1) -> WorkerFleet:
     current: WorkerFleet | None = ctx.shared.get("fleet")
     if current is None:
         server, cohort = unique("bench-lineage"), unique("benchCohort")
-        internal, instances, copies = _names(server, cohort)
-        current = WorkerFleet(server, cohort, unique("bench.openlineage.in"), internal, instances, copies)
-        await create_topics(ctx.broker.bootstrap, [current.openlineage_topic, internal, instances, copies])
+        internal, instances = _names(server, cohort)
+        current = WorkerFleet(server, cohort, unique("bench.openlineage.in"), internal, instances)
+        await create_topics(ctx.broker.bootstrap, [current.openlineage_topic, internal, instances])
         ctx.shared["fleet"] = current
         ctx.cleanups.append(current.stop)
         # The issue's path: intake -> internal topic -> file log store. The cataloguer (also a

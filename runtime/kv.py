@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Any, Protocol
+
+import orjson
 
 
 class KeyValue(Protocol):
@@ -70,6 +72,8 @@ class MemoryKeyValue:
             return
         if start is not None:
             i = bisect.bisect_right(keys, start) - 1
+            while i >= 0 and keys[i] > prefix and not keys[i].startswith(prefix):
+                i -= 1  # `start` lies beyond the prefix's keys: begin at the last of them
         else:
             i = bisect.bisect_left(keys, _after_prefix(prefix)) - 1 if prefix else len(keys) - 1
         while i >= 0 and keys[i].startswith(prefix):
@@ -83,3 +87,44 @@ def _after_prefix(prefix: bytes) -> bytes:
     if not stripped:
         return b"\xff" * (len(prefix) + 1)
     return stripped[:-1] + bytes([stripped[-1] + 1])
+
+
+def get_json(kv: KeyValue, key: bytes) -> Any:
+    """The JSON value of `key`, decoded; None when absent."""
+    raw = kv.get(key)
+    return None if raw is None else orjson.loads(raw)
+
+
+def put_json(kv: KeyValue, key: bytes, value: Any) -> None:
+    kv.put(key, orjson.dumps(value))
+
+
+def scan_json(kv: KeyValue, prefix: bytes, *, reverse: bool = False) -> Iterator[tuple[bytes, Any]]:
+    for key, raw in kv.scan(prefix, reverse=reverse):
+        yield key, orjson.loads(raw)
+
+
+class Prefixed:
+    """One store's own key space inside a shared one: every key gets `prefix` in front, so
+    several read models can live in one database without seeing each other's keys."""
+
+    def __init__(self, kv: KeyValue, prefix: bytes) -> None:
+        self.kv = kv
+        self.prefix = prefix
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.kv.get(self.prefix + key)
+
+    def put(self, key: bytes, value: bytes) -> None:
+        self.kv.put(self.prefix + key, value)
+
+    def delete(self, key: bytes) -> None:
+        self.kv.delete(self.prefix + key)
+
+    def scan(
+        self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        cut = len(self.prefix)
+        begin = self.prefix + start if start is not None else None
+        for key, value in self.kv.scan(self.prefix + prefix, start=begin, reverse=reverse):
+            yield key[cut:], value

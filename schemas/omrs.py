@@ -12,8 +12,8 @@ Hence:
   Egeria adds survives and is written back unchanged;
 - apart from the few required fields below, every field is optional with a ``None``
   default and dumps use ``exclude_none``: nothing is invented when absent, not even numbers
-  Egeria always writes (``headerVersion``, ``version``); read-only fields Egeria writes
-  (``propertyNames``, ``propertyCount``, ``mapElementCount``, ``arrayCount``) are kept as
+  Egeria always writes (``headerVersion``, ``version``); derived fields Egeria writes or
+  once wrote (``propertyNames``, ``propertyCount``, ``mapElementCount``, ``arrayCount``) are kept as
   given, never recomputed;
 - Egeria never writes ``null`` (Jackson ``NON_NULL``), so an explicit null field is read as
   absent and not written back; nulls inside opaque JSON (maps, ``remoteConnection``) stay;
@@ -67,15 +67,24 @@ from __future__ import annotations
 
 from schemas.omrs_base import EpochMillis, OMRSBean, OMRSElement, OpenEnum, now_ms, to_epoch_ms
 from schemas.omrs_builders import (
+    attribute_typedef_conflict_event,
+    bad_remote_connection_event,
+    conflicting_collection_id_event,
+    conflicting_instances_event,
+    conflicting_type_event,
     instance_error_event,
     instance_event,
+    new_attribute_typedef_event,
+    new_typedef_event,
     re_registration_event,
     refresh_registration_request,
     refreshed_entity_event,
     refreshed_relationship_event,
     registration_event,
     registry_error_event,
+    typedef_conflict_event,
     typedef_error_event,
+    typedef_patch_mismatch_event,
     un_registration_event,
 )
 from schemas.omrs_enums import (
@@ -214,7 +223,12 @@ __all__ = [
     "TypeDefPatch",
     "TypeDefStatus",
     "TypeDefSummary",
+    "attribute_typedef_conflict_event",
+    "bad_remote_connection_event",
     "check_event_semantics",
+    "conflicting_collection_id_event",
+    "conflicting_instances_event",
+    "conflicting_type_event",
     "dump_omrs_event",
     "dump_omrs_events",
     "event_type_of",
@@ -222,6 +236,8 @@ __all__ = [
     "instance_error_event",
     "instance_event",
     "instance_guid",
+    "new_attribute_typedef_event",
+    "new_typedef_event",
     "now_ms",
     "parse_omrs_event",
     "re_registration_event",
@@ -232,7 +248,9 @@ __all__ = [
     "registry_error_event",
     "sender_collection_id",
     "to_epoch_ms",
+    "typedef_conflict_event",
     "typedef_error_event",
+    "typedef_patch_mismatch_event",
     "un_registration_event",
     "validate_omrs_event",
 ]

@@ -24,7 +24,8 @@ from schemas.omrs_typedefs import TypeDefLink
 
 
 class InstanceType(OMRSElement):
-    """The type of an instance; the fuller form adds super types and valid statuses."""
+    """The type of an instance: category, guid, name and version. Servers before Egeria 4.0
+    also wrote the description, super types, valid statuses and property names."""
 
     class_: Literal["InstanceType"] = Field("InstanceType", alias="class")
     type_def_category: OpenEnum[TypeDefCategory] | None = None
@@ -96,8 +97,9 @@ InstancePropertyValue = Annotated[
 class InstanceProperties(OMRSElement):
     """Named property values plus effectivity dates.
 
-    `propertyNames` and `propertyCount` are read-only in Egeria (derived from the map); they
-    are kept exactly as given, never recomputed, so the event round-trips.
+    `propertyNames` and `propertyCount` are derived from the map; servers before Egeria 4.0
+    wrote them (4.0 marked them @JsonIgnore). They are kept exactly as given, never
+    recomputed, so the event round-trips.
     """
 
     class_: Literal["InstanceProperties"] = Field("InstanceProperties", alias="class")
@@ -127,6 +129,7 @@ class _AuditHeader(OMRSElement):
     update_time: EpochMillis | None = None
     version: int | None = None
     status: OpenEnum[InstanceStatus] | None = None
+    last_request_id: str | None = None
     status_on_delete: OpenEnum[InstanceStatus] | None = None
     mapping_properties: dict[str, Any] | None = None
 
@@ -145,7 +148,7 @@ class _InstanceHeader(_AuditHeader):
     """Adds what entities and relationships have and classifications do not."""
 
     guid: str | None = None
-    instance_url: str | None = Field(None, alias="instanceURL")
+    instance_url: str | None = Field(None, alias="instanceURL")  # Egeria 5 and before
     re_identified_from_guid: str | None = Field(None, alias="reIdentifiedFromGUID")
 
 

@@ -75,6 +75,7 @@ class _AttributeTypeDefBase(OMRSElement):
     name: str | None = None
     description: str | None = None
     description_guid: str | None = Field(None, alias="descriptionGUID")
+    description_wiki: str | None = None
 
 
 class PrimitiveDef(_AttributeTypeDefBase):
@@ -139,6 +140,7 @@ class _TypeDefBase(TypeDefSummary):
     super_type: TypeDefLink | None = None
     description: str | None = None
     description_guid: str | None = Field(None, alias="descriptionGUID")
+    description_wiki: str | None = None
     origin: str | None = None
     created_by: str | None = None
     updated_by: str | None = None
@@ -180,7 +182,11 @@ TypeDef = Annotated[EntityDef | RelationshipDef | ClassificationDef, Field(discr
 
 
 class TypeDefPatch(OMRSElement):
-    """A change to a TypeDef (UPDATED_TYPEDEF_EVENT): new or changed attributes, options, ..."""
+    """A change to a TypeDef (UPDATED_TYPEDEF_EVENT): new or changed attributes, options, ...
+
+    `applyToVersion`, `updateToVersion`, `updateMultiLink` and `multiLink` are Java primitives
+    in Egeria, so Egeria always writes them; `multiLink` counts only when `updateMultiLink`.
+    """
 
     type_def_guid: str | None = Field(None, alias="typeDefGUID")
     type_def_name: str | None = None
@@ -201,3 +207,5 @@ class TypeDefPatch(OMRSElement):
     valid_entity_defs: list[TypeDefLink] | None = None
     end_def1: RelationshipEndDef | None = None
     end_def2: RelationshipEndDef | None = None
+    update_multi_link: bool | None = None
+    multi_link: bool | None = None

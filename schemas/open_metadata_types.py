@@ -1,54 +1,92 @@
-"""The open metadata types this service uses, as Egeria defines them: names, GUIDs, versions.
+"""The open metadata types this service uses, as Egeria's types archive defines them.
 
-A pure catalogue (no I/O): the cohort agents compare what members send against it to spot
-conflicting TypeDefs and instances whose type does not match, and the cataloguer builds
-instances with it.
+Pure (no I/O beyond reading the package's own data once). The facts live in
+`schemas/egeria_types/egeria-<release>.json`, one file per Egeria release, each read from
+Egeria's `content-packs/OpenMetadataTypes.omarchive` at a cited commit with the archive's
+patches applied: names, guids, categories, versions, super types, properties, relationship
+ends, classification targets. They describe the types this service uses and their super
+types; the cohort's own TypeDefs are learned as they arrive (`schemas.cohort_types`).
 
-Facts, not code, taken from Egeria's public sources: GUIDs and names from the open
-metadata types archive and the ``OpenMetadataType`` / ``OpenMetadataAPIMapper`` constants;
-versions from the ``OpenMetadataTypes.omarchive`` content pack as of Egeria 5.2, where a
-type's version is 1 plus the number of ``TypeDefPatch`` es applied to it (each patch moves
-``applyToVersion`` -> ``updateToVersion`` by one). Mixed-case GUIDs (``Port``,
-``LineageMapping``...) are Egeria's own and are compared exactly, as Egeria does.
+The catalogue below (`TYPES`, `ATTRIBUTE_TYPES`, `type_named`, ...) takes each type from the
+newest release that defines it (`CATALOGUE_RELEASES`, newest first): Egeria 6 renamed or
+dropped a few types this service still writes (`TableDataSet`, `KafkaTopic`, `PortSchema`,
+`DataContentForDataSet`, `AssetSchemaType`), and those come from Egeria 5.2. Versions differ
+between releases (Egeria 6 restarts every TypeDef at version 1); a version difference is
+never a conflict. Mixed-case GUIDs (`Port`, `LineageMapping`...) are Egeria's own and are
+compared exactly, as Egeria does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from functools import lru_cache
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
 
 from schemas.omrs_enums import AttributeTypeDefCategory, TypeDefCategory, TypeDefStatus
 from schemas.omrs_instances import InstanceType
-from schemas.omrs_typedefs import CollectionDef, PrimitiveDef, TypeDefLink, TypeDefSummary
+from schemas.omrs_typedefs import (
+    AttributeTypeDef,
+    ClassificationDef,
+    CollectionDef,
+    EntityDef,
+    EnumDef,
+    EnumElementDef,
+    PrimitiveDef,
+    RelationshipDef,
+    RelationshipEndDef,
+    TypeDef,
+    TypeDefAttribute,
+    TypeDefLink,
+    TypeDefSummary,
+)
 
-EGERIA_TYPES_RELEASE = "5.2"
-"""The Egeria release whose types archive the versions below come from."""
+EGERIA_RELEASES: tuple[str, ...] = ("5.2", "6.0", "6.1-SNAPSHOT")
+"""The Egeria releases whose type archives are read (`schemas/egeria_types/egeria-<release>.json`)."""
+
+CATALOGUE_RELEASES: tuple[str, ...] = ("6.0", "5.2")
+"""Where the catalogue takes each type from, first release first: the newest release, then
+the older one for types the newest no longer defines."""
+
+EGERIA_TYPES_RELEASE = CATALOGUE_RELEASES[0]
+"""The Egeria release most of the catalogue's definitions come from."""
 
 ENTITY = TypeDefCategory.ENTITY_DEF
 RELATIONSHIP = TypeDefCategory.RELATIONSHIP_DEF
 CLASSIFICATION = TypeDefCategory.CLASSIFICATION_DEF
 
+_CLASSES: dict[TypeDefCategory, type[EntityDef] | type[RelationshipDef] | type[ClassificationDef]] = {
+    ENTITY: EntityDef,
+    RELATIONSHIP: RelationshipDef,
+    CLASSIFICATION: ClassificationDef,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class KnownType:
-    """One TypeDef this service knows: enough to compare with what a member sends."""
+    """One TypeDef: its identity, version and super type, and (for the catalogue's own types)
+    the facts of the release it comes from, from which `type_def` builds the whole TypeDef."""
 
     name: str
     guid: str
     version: int
     category: TypeDefCategory
     super_type: str | None = None
+    version_name: str | None = None
+    release: str | None = None
+    facts: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def summary(self) -> TypeDefSummary:
-        """As a TypeDefSummary (what error events carry as `otherTypeDefSummary`)."""
+        """As a TypeDefSummary (what error events carry about a TypeDef)."""
         return TypeDefSummary(
             header_version=1,
             guid=self.guid,
             name=self.name,
             status=TypeDefStatus.ACTIVE_TYPEDEF,
             version=self.version,
-            version_name=f"{self.version}.0",
+            version_name=self.version_name,
             category=self.category,
         )
 
@@ -57,131 +95,105 @@ class KnownType:
             header_version=1, guid=self.guid, name=self.name, status=TypeDefStatus.ACTIVE_TYPEDEF
         )
 
+    def type_def(self) -> TypeDef:
+        """The whole TypeDef, as Egeria's archive defines it in this type's release (a
+        learned type without facts gives its identity only)."""
+        return _type_def(self)
+
 
 @dataclass(frozen=True, slots=True)
 class KnownAttributeType:
-    """One AttributeTypeDef (primitive or collection) this service knows."""
+    """One AttributeTypeDef (primitive, collection or enum)."""
 
     name: str
     guid: str
     version: int
     category: AttributeTypeDefCategory
+    version_name: str | None = None
+    release: str | None = None
+    facts: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
-    def as_attribute_type_def(self) -> PrimitiveDef | CollectionDef:
-        """As the bean error events carry (`otherAttributeTypeDef`)."""
-        if self.category is AttributeTypeDefCategory.PRIMITIVE:
-            return PrimitiveDef(
-                header_version=1,
-                version=self.version,
-                version_name="1.0",
-                category=self.category,
-                guid=self.guid,
-                name=self.name,
-            )
-        return CollectionDef(
-            header_version=1,
-            version=self.version,
-            version_name="1.0",
-            category=self.category,
-            guid=self.guid,
-            name=self.name,
-        )
+    def as_attribute_type_def(self) -> AttributeTypeDef:
+        """As the bean TypeDef attributes and error events carry."""
+        return _attribute_type_def(self)
 
 
-def _e(name: str, guid: str, version: int, super_type: str | None) -> KnownType:
-    return KnownType(name, guid, version, ENTITY, super_type)
+# -- the release data -----------------------------------------------------------------------
 
 
-def _r(name: str, guid: str, version: int) -> KnownType:
-    return KnownType(name, guid, version, RELATIONSHIP)
+@dataclass(frozen=True, slots=True)
+class ReleaseTypes:
+    """The types of one Egeria release, as read from its archive (see the file's `about`)."""
+
+    release: str
+    commit: str
+    types: tuple[KnownType, ...]
+    attribute_types: tuple[KnownAttributeType, ...]
+    missing: tuple[str, ...]
+    """Types this service uses that the release does not define."""
 
 
-def _c(name: str, guid: str, version: int) -> KnownType:
-    return KnownType(name, guid, version, CLASSIFICATION)
+def _known_type(facts: Mapping[str, Any], release: str) -> KnownType:
+    return KnownType(
+        name=facts["name"],
+        guid=facts["guid"],
+        version=facts["version"],
+        category=TypeDefCategory(facts["category"]),
+        super_type=facts.get("superType"),
+        version_name=facts.get("versionName"),
+        release=release,
+        facts=facts,
+    )
 
 
-TYPES: tuple[KnownType, ...] = (
-    # Area 0: the base model
-    _e("OpenMetadataRoot", "4e7761e8-3969-4627-8f40-bfe3cde85a1d", 1, None),
-    _e("Referenceable", "a32316b8-dc8c-48c5-b12b-71c1b2a080bf", 2, "OpenMetadataRoot"),
-    _e("Asset", "896d14c2-7522-4f6c-8519-757711943fe6", 4, "Referenceable"),
-    _e("DataSet", "1449911c-4f44-4c22-abc0-7540154feefb", 4, "Asset"),
-    # TableDataSet: Egeria 4.0 (model 0224, `add0224TableDataSet`), no patches.
-    _e("TableDataSet", "20c45531-5d2e-4eb6-9a47-035cb1067b82", 1, "DataSet"),
-    _e("Process", "d8f33bd7-afa9-4a11-a8c7-07dcec83c050", 3, "Asset"),
-    # Area 2: assets
-    _e("DeployedSoftwareComponent", "486af62c-dcfd-4859-ab24-eab2e380ecfd", 2, "Process"),
-    _e("DataStore", "30756d0b-362b-4bfa-a0de-fce6a8f47b47", 3, "Asset"),
-    _e("DataFile", "10752b4a-4b5d-4519-9eae-fdd6d162122f", 3, "DataStore"),
-    _e("CSVFile", "2ccb2117-9cee-47ca-8150-9b3a543adcec", 1, "DataFile"),
-    _e("FileFolder", "229ed5cc-de31-45fc-beb4-9919fd247398", 1, "DataStore"),
-    _e("Database", "0921c83f-b2db-4086-a52c-0d10e52ca078", 2, "DataStore"),
-    _e("DeployedDatabaseSchema", "eab811ec-556a-45f1-9091-bc7ac8face0f", 1, "DataSet"),
-    _e("Topic", "29100f49-338e-4361-b05d-7e4e8e818325", 1, "DataSet"),
-    _e("KafkaTopic", "f2f5dae9-8410-420f-81f4-5d08543e07aa", 2, "Topic"),
-    _e("Port", "e3d9FD9F-d5eD-2aed-CC98-0bc21aB6f71C", 2, "Referenceable"),
-    _e("PortImplementation", "ADbbdF06-a6A3-4D5F-7fA3-DB4Cb0eDeC0E", 1, "Port"),
-    _e("PortAlias", "DFa5aEb1-bAb4-c25B-bDBD-B95Ce6fAB7F5", 1, "Port"),
-    # Area 5: schemas
-    _e("SchemaElement", "718d4244-8559-49ed-ad5a-10e5c305a656", 4, "Referenceable"),
-    _e("SchemaType", "5bd4a3e7-d22d-4a3d-a115-066ee8e0754f", 1, "SchemaElement"),
-    _e("ComplexSchemaType", "786a6199-0ce8-47bf-b006-9ace1c5510e4", 1, "SchemaType"),
-    _e("RootSchemaType", "126962bf-dd26-4fcf-97d8-d0ad1fdd2d50", 1, "ComplexSchemaType"),
-    _e("TabularSchemaType", "248975ec-8019-4b8a-9caf-084c8b724233", 2, "RootSchemaType"),
-    _e("RelationalDBSchemaType", "f20f5f45-1afb-41c1-9a09-34d8812626a4", 2, "RootSchemaType"),
-    _e("RelationalTableType", "1321bcc0-dc6a-48ed-9ca6-0c6f934b0b98", 2, "ComplexSchemaType"),
-    _e("EventType", "8bc88aba-d7e4-4334-957f-cfe8e8eadc32", 2, "RootSchemaType"),
-    _e("SchemaAttribute", "1a5e159b-913a-43b1-95fe-04433b25fca9", 3, "SchemaElement"),
-    _e("TabularColumn", "d81a0425-4e9b-4f31-bc1c-e18c3566da10", 1, "SchemaAttribute"),
-    _e("RelationalColumn", "aa8d5470-6dbc-4648-9e2f-045e5df9d2f9", 2, "TabularColumn"),
-    _e("RelationalTable", "ce7e72b8-396a-4013-8688-f9d973067425", 1, "SchemaAttribute"),
-    # Lineage and process relationships (areas 2 and 7)
-    _r("DataFlow", "d2490c0c-06cc-458a-add2-33cf2f5dd724", 3),
-    _r("ControlFlow", "35450726-1c32-4d41-b928-22db6d1ae2f4", 2),
-    _r("ProcessCall", "af904501-6347-4f52-8378-da50e8d74828", 4),
-    _r("LineageMapping", "a5991bB2-660D-A3a1-2955-fAcDA2d5F4Ff", 3),
-    _r("ProcessHierarchy", "70dbbda3-903f-49f7-9782-32b503c43e0e", 1),
-    _r("ProcessPort", "fB4E00CF-37e4-88CE-4a94-233BAdB84DA2", 1),
-    _r("PortDelegation", "98bB8BA1-dc6A-eb9D-32Cf-F837bEbCbb8E", 1),
-    _r("PortSchema", "B216fA00-8281-F9CC-9911-Ae6377f2b457", 1),
-    _r("DataContentForDataSet", "b827683c-2924-4df3-a92d-7be1888e23c0", 2),
-    # Schema relationships (area 5)
-    _r("AssetSchemaType", "815b004d-73c6-4728-9dd9-536f4fe803cd", 1),
-    _r("AttributeForSchema", "86b176a2-015c-44a6-8106-54d5d69ba661", 1),
-    _r("NestedSchemaAttribute", "0ffb9d87-7074-45da-a9b0-ae0859611133", 1),
-    # Classifications
-    _c("Ownership", "8139a911-a4bd-432b-a9f4-f6d11c511abe", 1),
-    _c("TypeEmbeddedAttribute", "e2bb76bb-774a-43ff-9045-3a05f663d5d9", 2),
-    _c("Anchors", "aa44f302-2e43-4669-a1e7-edaae414fc6e", 3),
-)
-"""Every TypeDef this service uses (entities with their super type, relationships, classifications)."""
+def _known_attribute_type(facts: Mapping[str, Any], release: str) -> KnownAttributeType:
+    return KnownAttributeType(
+        name=facts["name"],
+        guid=facts["guid"],
+        version=facts["version"],
+        category=AttributeTypeDefCategory(facts["category"]),
+        version_name=facts.get("versionName"),
+        release=release,
+        facts=facts,
+    )
 
-_P = AttributeTypeDefCategory.PRIMITIVE
-_C = AttributeTypeDefCategory.COLLECTION
 
-ATTRIBUTE_TYPES: tuple[KnownAttributeType, ...] = (
-    KnownAttributeType("object", "1c4b21f4-0b67-41a7-a6ed-2af185eb9b3b", 1, _P),
-    KnownAttributeType("boolean", "3863f010-611c-41fe-aaae-5d4d427f863b", 1, _P),
-    KnownAttributeType("byte", "6b7d410a-2e8a-4d12-981a-a806449f9bdb", 1, _P),
-    KnownAttributeType("char", "b0abebe5-cf85-4065-86ad-f3c6360ed9c7", 1, _P),
-    KnownAttributeType("short", "8e95b966-ab60-46d4-a03f-40c5a1ba6c2a", 1, _P),
-    KnownAttributeType("int", "7fc49104-fd3a-46c8-b6bf-f16b6074cd35", 1, _P),
-    KnownAttributeType("long", "33a91510-92ee-4825-9f49-facd7a6f9db6", 1, _P),
-    KnownAttributeType("float", "52aeb769-37b7-4b30-b949-ddc7dcebcfa2", 1, _P),
-    KnownAttributeType("double", "e13572e8-25c3-4994-acb6-2ea66c95812e", 1, _P),
-    KnownAttributeType("biginteger", "8aa56e52-1076-4e0d-9b66-3873a1ed7392", 1, _P),
-    KnownAttributeType("bigdecimal", "d5c8ad9f-8fee-4a64-80b3-63ce1e47f6bb", 1, _P),
-    KnownAttributeType("string", "b34a64b9-554a-42b1-8f8a-7d5c2339f9c4", 1, _P),
-    KnownAttributeType("date", "1bef35ca-d4f9-48db-87c2-afce4649362d", 1, _P),
-    KnownAttributeType("map<string,string>", "005c7c14-ac84-4136-beed-959401b041f8", 1, _C),
-    KnownAttributeType("array<string>", "0428b5d3-f824-459c-b7f5-f8151de59707", 1, _C),
-)
-"""The attribute types (primitives and collections) the types above use."""
+@cache
+def release_types(release: str) -> ReleaseTypes:
+    """The types of an Egeria release (one of `EGERIA_RELEASES`)."""
+    if release not in EGERIA_RELEASES:
+        raise KeyError(f"no type data for Egeria {release}; known: {', '.join(EGERIA_RELEASES)}")
+    text = resources.files("schemas").joinpath(f"egeria_types/egeria-{release}.json").read_text("utf-8")
+    data = json.loads(text)
+    return ReleaseTypes(
+        release=release,
+        commit=data["commit"],
+        types=tuple(_known_type(t, release) for t in data["typeDefs"]),
+        attribute_types=tuple(_known_attribute_type(a, release) for a in data["attributeTypeDefs"]),
+        missing=tuple(data["notInThisRelease"]),
+    )
+
+
+def _catalogue() -> tuple[tuple[KnownType, ...], tuple[KnownAttributeType, ...]]:
+    types: dict[str, KnownType] = {}
+    attributes: dict[str, KnownAttributeType] = {}
+    for release in CATALOGUE_RELEASES:
+        data = release_types(release)
+        for t in data.types:
+            types.setdefault(t.name, t)
+        for a in data.attribute_types:
+            attributes.setdefault(a.name, a)
+    return tuple(types.values()), tuple(attributes.values())
+
+
+TYPES, ATTRIBUTE_TYPES = _catalogue()
+"""Every TypeDef this service uses with its super types, and the attribute types they use."""
 
 LINEAGE_TYPE_NAMES: tuple[str, ...] = (
     "Process",
     "DataSet",
     "DataStore",
+    "DataFeed",
     "Port",
     "SchemaType",
     "SchemaAttribute",
@@ -199,7 +211,8 @@ LINEAGE_TYPE_NAMES: tuple[str, ...] = (
     "NestedSchemaAttribute",
 )
 """Types whose instances are kept as reference copies by default, subtypes included
-(DeployedSoftwareComponent is a Process, CSVFile a DataStore, RelationalColumn a SchemaAttribute)."""
+(DeployedSoftwareComponent is a Process, CSVFile a DataStore, RelationalColumn a SchemaAttribute;
+in Egeria 6 a Topic is a DataFeed, in Egeria 5 a DataSet)."""
 
 _BY_NAME: dict[str, KnownType] = {t.name: t for t in TYPES}
 _BY_GUID: dict[str, KnownType] = {t.guid: t for t in TYPES}
@@ -221,15 +234,15 @@ def known_type(name: str) -> KnownType:
 
 
 def instance_type(name: str) -> InstanceType:
-    """The InstanceType of an instance of this type, with its super types nearest first (Egeria's fuller form)."""
+    """The InstanceType of an instance of this type, as Egeria writes it: category, guid,
+    name and version (Egeria stopped writing super types and valid statuses in 4.0)."""
     known = _BY_NAME[name]
-    supers = [TypeDefLink(guid=_BY_NAME[s].guid, name=s) for s in list(ancestry(name))[1:]]
     return InstanceType(
+        header_version=1,
         type_def_category=known.category,
         type_def_guid=known.guid,
         type_def_name=known.name,
         type_def_version=known.version,
-        type_def_super_types=supers or None,
     )
 
 
@@ -255,20 +268,25 @@ def ancestry(name: str) -> Iterator[str]:
 def ancestors(name: str) -> tuple[str, ...]:
     """`ancestry` as a tuple, worked out once per name: the catalogue never changes, and every
     instance event of the cohort paths asks (bounded: members may send any type name)."""
+    return chain_of(name, _BY_NAME)
+
+
+def chain_of(name: str, types: Mapping[str, KnownType]) -> tuple[str, ...]:
+    """A type and its super types as far as `types` knows them (stops at a cycle)."""
     chain: list[str] = []
     current: str | None = name
     while current and current not in chain:
         chain.append(current)
-        known = _BY_NAME.get(current)
+        known = types.get(current)
         current = known.super_type if known else None
     return tuple(chain)
 
 
 def is_kind_of(type_name: str, super_type_names: Iterable[str], wanted: frozenset[str]) -> bool:
-    """Whether a type (given its own super type names, as instances carry them) is one of `wanted`.
+    """Whether a type (given its own super type names, as older instances carry them) is one of `wanted`.
 
     Uses the catalogue's hierarchy as well, so an instance whose type lists no super types
-    (older servers send the short InstanceType) is still recognised.
+    (Egeria 4 and later write none) is still recognised.
     """
     if type_name in wanted:
         return True
@@ -282,3 +300,130 @@ def _is_kind_of(type_name: str, super_type_names: tuple[str, ...], wanted: froze
     for name in [type_name, *names]:
         names.update(ancestors(name))
     return not names.isdisjoint(wanted)
+
+
+# -- whole TypeDefs from the facts ----------------------------------------------------------
+
+
+def _link(name: str, guid: str) -> TypeDefLink:
+    return TypeDefLink(header_version=1, guid=guid, name=name, status=TypeDefStatus.ACTIVE_TYPEDEF)
+
+
+def _attribute(facts: Mapping[str, Any], release: str | None) -> TypeDefAttribute:
+    attribute_type = _attribute_type_in(facts["type"], release)
+    return TypeDefAttribute(
+        header_version=1,
+        attribute_name=facts["name"],
+        attribute_type=attribute_type.as_attribute_type_def() if attribute_type else None,
+        attribute_status=facts.get("status", "ACTIVE_ATTRIBUTE"),
+        replaced_by_attribute=facts.get("replacedBy"),
+        attribute_cardinality=facts.get("cardinality"),
+        values_min_count=facts["min"],
+        values_max_count=facts["max"],
+        unique=facts["unique"],
+        indexable=facts["indexable"],
+        default_value=facts.get("default"),
+    )
+
+
+def _attribute_type_in(name: str, release: str | None) -> KnownAttributeType | None:
+    """An attribute type as the given release defines it (the catalogue's when it has none)."""
+    if release is not None:
+        for a in release_types(release).attribute_types:
+            if a.name == name:
+                return a
+    return _ATTR_BY_NAME.get(name)
+
+
+def _super_link(known: KnownType) -> TypeDefLink | None:
+    if known.super_type is None:
+        return None
+    in_release = release_types(known.release).types if known.release else ()
+    parent = next((t for t in in_release if t.name == known.super_type), None) or _BY_NAME.get(
+        known.super_type
+    )
+    return (
+        _link(known.super_type, parent.guid)
+        if parent
+        else TypeDefLink(header_version=1, name=known.super_type)
+    )
+
+
+def _end(facts: list[Any]) -> RelationshipEndDef:
+    type_name, guid, attribute_name, cardinality = facts
+    return RelationshipEndDef(
+        header_version=1,
+        entity_type=_link(type_name, guid),
+        attribute_name=attribute_name,
+        attribute_cardinality=cardinality,
+    )
+
+
+def _type_def(known: KnownType) -> TypeDef:
+    facts: Mapping[str, Any] = known.facts or {}
+    common: dict[str, Any] = {
+        "header_version": 1,
+        "guid": known.guid,
+        "name": known.name,
+        "status": facts.get("status", TypeDefStatus.ACTIVE_TYPEDEF),
+        "version": known.version,
+        "version_name": known.version_name,
+        "category": known.category,
+        "super_type": _super_link(known),
+        "origin": facts.get("origin"),
+        "created_by": facts.get("createdBy"),
+        "updated_by": facts.get("updatedBy"),
+        "create_time": facts.get("createTime"),
+        "update_time": facts.get("updateTime"),
+        "valid_instance_status_list": facts.get("validInstanceStatusList"),
+        "initial_status": facts.get("initialStatus"),
+        "properties_definition": [_attribute(a, known.release) for a in facts.get("attributes", ())] or None,
+    }
+    if known.category is RELATIONSHIP:
+        ends = facts.get("ends")
+        return RelationshipDef(
+            **common,
+            propagation_rule=facts.get("propagationRule", "NONE"),
+            end_def1=_end(ends[0]) if ends else None,
+            end_def2=_end(ends[1]) if ends else None,
+            multi_link=facts.get("multiLink", False),
+        )
+    if known.category is CLASSIFICATION:
+        return ClassificationDef(
+            **common,
+            valid_entity_defs=[_link(n, g) for n, g in facts.get("validEntityDefs", ())] or None,
+            propagatable=facts.get("propagatable", False),
+        )
+    return _CLASSES.get(known.category, EntityDef)(**common)
+
+
+def _attribute_type_def(known: KnownAttributeType) -> AttributeTypeDef:
+    facts: Mapping[str, Any] = known.facts or {}
+    common: dict[str, Any] = {
+        "header_version": 1,
+        "version": known.version,
+        "version_name": known.version_name,
+        "category": known.category,
+        "guid": known.guid,
+        "name": known.name,
+    }
+    if known.category is AttributeTypeDefCategory.COLLECTION:
+        arguments = facts.get("argumentTypes")
+        return CollectionDef(
+            **common,
+            collection_def_category=facts.get("collectionDefCategory"),
+            argument_count=len(arguments or ()),
+            argument_types=arguments,
+        )
+    if known.category is AttributeTypeDefCategory.ENUM_DEF:
+        elements = [
+            EnumElementDef(header_version=1, ordinal=ordinal, value=value)
+            for ordinal, value in facts["elements"]
+        ]
+        default = facts.get("defaultOrdinal")
+        return EnumDef(
+            **common,
+            element_defs=elements,
+            default_value=next((e for e in elements if e.ordinal == default), None),
+        )
+    return PrimitiveDef(**common, primitive_def_category=facts.get("primitiveDefCategory"))

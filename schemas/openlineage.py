@@ -214,11 +214,39 @@ class ProcessingEngineRunFacet(Facet):
     openlineageAdapterVersion: str | None = None
 
 
+class JobIdentifier(_Model):
+    namespace: str
+    name: str
+
+
+class RunIdentifier(_Model):
+    runId: UUIDStr
+
+
+class JobDependency(_Model):
+    """A job this run waits for or starts (JobDependenciesRunFacet 1-0-1)."""
+
+    job: JobIdentifier
+    run: RunIdentifier | None = None
+    dependency_type: str | None = None
+    sequence_trigger_rule: str | None = None
+    status_trigger_rule: str | None = None
+
+
+class JobDependenciesRunFacet(Facet):
+    """Control flow between runs: `upstream` must complete before this run, `downstream` start after it."""
+
+    upstream: list[JobDependency] | None = Field(default=None, fail_fast=True)
+    downstream: list[JobDependency] | None = Field(default=None, fail_fast=True)
+    trigger_rule: str | None = None
+
+
 class RunFacets(_Facets):
     parent: Annotated[ParentRunFacet | DeletedFacet, _L2R, BUDGETED] | None = None
     nominalTime: Annotated[NominalTimeRunFacet | DeletedFacet, _L2R, BUDGETED] | None = None
     errorMessage: Annotated[ErrorMessageRunFacet | DeletedFacet, _L2R, BUDGETED] | None = None
     processing_engine: Annotated[ProcessingEngineRunFacet | DeletedFacet, _L2R, BUDGETED] | None = None
+    jobDependencies: Annotated[JobDependenciesRunFacet | DeletedFacet, _L2R, BUDGETED] | None = None
 
 
 # job facets
@@ -229,10 +257,21 @@ class SQLJobFacet(Facet):
     dialect: str | None = None
 
 
+class EmissionPattern(_Model):
+    """How a job emits its events (JobTypeJobFacet 2-0-4): `eventContentMode` ACCUMULATIVE (each
+    event may hold part of the run's inputs and outputs) or COMPLETE_SNAPSHOT (all of them, for
+    its time window)."""
+
+    eventTrigger: str
+    eventContentMode: str
+    windowDuration: int | None = None
+
+
 class JobTypeJobFacet(Facet):
     processingType: str
     integration: str
     jobType: str | None = None
+    emissionPattern: EmissionPattern | None = None
 
 
 class DocumentationFacet(Facet):

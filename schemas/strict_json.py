@@ -264,7 +264,7 @@ def _read_exactly(text: str, refusal: str, max_errors: int) -> Any:
     try:
         tree = json.loads(text, object_pairs_hook=_object, parse_constant=_Constant)
     except json.JSONDecodeError:
-        raise JSONRefused([FieldError("$", f"not JSON: {refusal}")], unreadable=True) from None
+        raise JSONRefused([FieldError("$", f"invalid JSON: {refusal}")], unreadable=True) from None
     except RecursionError:
         raise JSONRefused([FieldError("$", TOO_DEEP)]) from None
     errors = _listed(_problems(tree, [], 1), max_errors)
@@ -321,7 +321,7 @@ def _other_encoding(data: bytes) -> str | None:
             return f"{name} (byte order mark {mark.hex(' ').upper()})"
     head = data[:4]
     if len(head) == 4:
-        zeros = tuple(b == 0 for b in head)
+        zeros = (head[0] == 0, head[1] == 0, head[2] == 0, head[3] == 0)
         by_zeros = {
             (True, True, True, False): "UTF-32BE",
             (False, True, True, True): "UTF-32LE",

@@ -7,7 +7,13 @@ Decisions, and why:
   itself, the file is read as JSON lines, where a line that is not JSON is an error for
   that event only (the others are still checked). Otherwise the file is one broken
   document: a single error at index 0. Blank lines are skipped and do not count.
-- **Indexes** are 0-based positions in the list of events (array items, or non-blank lines).
+- **Indexes** (`validate_document`) are 0-based positions in the list of events (array
+  items, or non-blank lines). `check_document`, what the command line prints, numbers the
+  way `send` does: `line N` (from 1, blank lines counted) in JSON lines, `event N` (from 1)
+  in an array or a single document.
+- **Size.** `check_document` refuses an event above the intake's limit
+  (LINEAGE_MAX_EVENT_BYTES), measured on the bytes `send` would write: the line as
+  written, an array item in compact JSON, a single document as the file holds it.
 - **Kind.** Given by `--kind`, else detected per event from the keys that only that format
   has (`detect_kind`), so a mixed file works too; an event of no known kind is an error.
 - **OMRS** is checked by `schemas.omrs.validate_omrs_event`, imported when first needed so
@@ -17,7 +23,8 @@ Decisions, and why:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 from schemas.asset_manager import AssetManagerEventType, validate_asset_manager_event
@@ -61,9 +68,13 @@ def _line_event(line: str) -> Any:
     try:
         return _loads(line)
     except JSONRefused as exc:
-        if exc.unreadable:
-            return UnreadableEvent(f"not JSON: {exc}")
-        return UnreadableEvent(f"refused: {exc}", refused_json=True)
+        return _unreadable(exc)
+
+
+def _unreadable(refusal: JSONRefused) -> UnreadableEvent:
+    if refusal.unreadable:
+        return UnreadableEvent(f"not JSON: {refusal}")
+    return UnreadableEvent(f"refused: {refusal}", refused_json=True)
 
 
 def load_events(text: str) -> list[Any]:
@@ -80,7 +91,7 @@ def load_events(text: str) -> list[Any]:
         events = [_line_event(line) for line in lines]
         if len(lines) > 1 and any(_json_line(event) for event in events):
             return events
-        return [UnreadableEvent(f"not JSON: {exc}")]
+        return [_unreadable(exc)]
     return list(whole) if isinstance(whole, list) else [whole]
 
 
@@ -153,10 +164,62 @@ def validate_document(text: str, kind: Kind | None = None) -> list[tuple[int, Fi
     ]
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One problem of one event: where it is (`line 3`, `event 2`) and what is wrong."""
+
+    where: str
+    error: FieldError
+
+
+def check_document(text: str, kind: Kind | None = None, max_bytes: int | None = None) -> list[Finding]:
+    """Every problem of every event in a document, numbered as `send` numbers them; an event
+    above `max_bytes` is reported as too large instead of being checked further."""
+    if kind is not None and kind not in _CHECKS:
+        raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}")
+    findings: list[Finding] = []
+    for where, obj, size in _numbered_events(text):
+        if max_bytes is not None and size > max_bytes:
+            message = (
+                f"the event is {size} bytes, above the intake's limit of {max_bytes} "
+                "(LINEAGE_MAX_EVENT_BYTES): REST refuses it with 413, the Kafka intake dead-letters it"
+            )
+            findings.append(Finding(where, FieldError("$", message)))
+            continue
+        findings.extend(Finding(where, error) for error in validate_object(obj, kind))
+    return findings
+
+
+def _numbered_events(text: str) -> Iterator[tuple[str, Any, int]]:
+    """(where, event, size in bytes) for each event, in the forms `load_events` reads."""
+    if not text.strip():
+        return
+    try:
+        whole = _loads(text)
+    except JSONRefused as exc:
+        numbered = [
+            (number, line.strip()) for number, line in enumerate(text.splitlines(), 1) if line.strip()
+        ]
+        events = [_line_event(line) for _, line in numbered]
+        if len(numbered) > 1 and any(_json_line(event) for event in events):
+            for (number, line), event in zip(numbered, events, strict=True):
+                yield f"line {number}", event, len(line.encode("utf-8"))
+            return
+        yield "event 1", _unreadable(exc), len(text.encode("utf-8"))
+        return
+    if isinstance(whole, list):
+        for number, item in enumerate(whole, 1):
+            yield f"event {number}", item, len(dump_json(item))
+        return
+    yield "event 1", whole, len(text.strip().encode("utf-8"))
+
+
 __all__ = [
     "KINDS",
+    "Finding",
     "Kind",
     "UnreadableEvent",
+    "check_document",
     "detect_kind",
     "load_events",
     "validate_document",

@@ -40,9 +40,9 @@ def workers(tmp_path: Path, server_env: dict[str, str]) -> Iterator[WorkerFactor
     started: list[WorkerProcess] = []
 
     def start(extra_env: dict[str, str] | None = None, data_dir: Path | None = None) -> WorkerProcess:
-        worker = WorkerProcess(
-            env={**server_env, **(extra_env or {})}, data_dir=data_dir or tmp_path / "data"
-        )
+        """A replica with its own data directory (the first: `<tmp>/data`, then `data-1`, ...)."""
+        own = tmp_path / ("data" if not started else f"data-{len(started)}")
+        worker = WorkerProcess(env={**server_env, **(extra_env or {})}, data_dir=data_dir or own)
         started.append(worker.start())
         return worker
 

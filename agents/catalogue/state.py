@@ -1,35 +1,74 @@
 """PURE: what the catalogue holds for one instance, how contributions merge into it, and
-whether a merge changed anything worth telling the cohort.
+what the cohort must be told when it changed.
 
-Each value of an instance (a property, an additional property, a classification) is a
-last-writer-wins register stamped with the OpenLineage event time that set it; ties break
-on the value itself. Merging is therefore commutative, associative and idempotent: whatever
-order events arrive in (a COMPLETE before its START, two jobs touching one table on two
-partitions, a replay of last week), the instance ends up the same, and a contribution that
-is not newer than what is held changes nothing - so a replay publishes nothing.
+Each value of an instance (a property, an additional property, a classification, its
+status) is a register stamped with the time of the contribution that set it: the newer
+value wins, ties break on the value itself (a key marked `^` keeps the earliest instead).
+Merging is therefore commutative, associative and idempotent: whatever order contributions
+arrive in (a COMPLETE before its START, two jobs touching one table on two partitions, a
+drop overtaking the last write, a replay of last week), the instance ends up the same, and
+a contribution that is not newer than what is held changes nothing - so a replay publishes
+nothing.
 
-The instance is *published* content plus a version: `InstanceState.version` goes up by one
-each time the content (what a cohort member would see) changes, never otherwise.
+What a member sees is the instance's *content* (properties, additional properties,
+classifications) and its status. `settle` compares both with what was last published and
+returns the one change to publish, with the next version: created, updated, deleted
+(soft), purged (after a soft delete) or purged at once, restored. An instance nothing ever
+created (only a delete or an archive heard of it) is never published.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import orjson
 
-from agents.catalogue.mapping import FIELD_KEY, NAME_KEY, NS_KEY, A, C, Contribution, EntityRef, P
+from agents.catalogue.contribution import (
+    ACTIVE,
+    DELETED,
+    EARLIEST,
+    FIELD_KEY,
+    NAME_KEY,
+    NS_KEY,
+    PURGED,
+    STATUS,
+    A,
+    C,
+    Contribution,
+    EntityRef,
+    P,
+)
 
 IDENTITY_KEYS = frozenset(
     {f"{P}qualifiedName", f"{P}name", f"{P}displayName", f"{A}{NS_KEY}", f"{A}{NAME_KEY}", f"{A}{FIELD_KEY}"}
 )
-"""Values that follow from the guid itself and so never change: a newer event repeating
-them need not move their time (which keeps the state of a re-run job untouched)."""
+"""Values that follow from the guid itself and so never change: a newer contribution
+repeating them need not move their time."""
+
+NOT_CREATED = "NOT_CREATED"
+"""The status of an instance no contribution has created yet."""
+
+
+class ChangeKind(StrEnum):
+    """What a settled change tells the cohort (one OMRS instance event each)."""
+
+    NEW = "NEW"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    PURGE = "PURGE"
+    DELETE_PURGE = "DELETE_PURGE"
+    RESTORE = "RESTORE"
 
 
 def _rank(time: int, value: Any) -> tuple[int, bytes]:
     return time, orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def _wins(key: str, incoming: tuple[int, bytes], held: tuple[int, bytes]) -> bool:
+    earliest = key[2:3] == EARLIEST
+    return incoming < held if earliest else incoming > held
 
 
 @dataclass
@@ -47,6 +86,16 @@ class InstanceState:
     update_time: int | None = None
     published: dict[str, Any] | None = None
     """The content as last published (None: never published)."""
+    published_status: str | None = None
+    """The status last published (None: never published)."""
+
+    @property
+    def status(self) -> str:
+        """ACTIVE, DELETED, PURGED, or NOT_CREATED when nothing created it."""
+        held = self.registers.get(STATUS)
+        if held is not None:
+            return str(held[1])
+        return ACTIVE if self.published is not None else NOT_CREATED
 
     def content(self) -> dict[str, Any]:
         """What a cohort member sees: properties, additional properties, classifications."""
@@ -55,14 +104,15 @@ class InstanceState:
         classifications: dict[str, dict[str, Any]] = {}
         for key in sorted(self.registers):
             value = self.registers[key][1]
-            if value is None:
+            if value is None or key == STATUS:
                 continue
+            name = key[2:].removeprefix(EARLIEST)
             if key.startswith(P):
-                properties[key[len(P) :]] = value
+                properties[name] = value
             elif key.startswith(A):
-                additional[key[len(A) :]] = str(value)
+                additional[name] = str(value)
             elif key.startswith(C):
-                classifications[key[len(C) :]] = value
+                classifications[name] = value
         if additional:
             properties["additionalProperties"] = additional
         return {"properties": properties, "classifications": classifications}
@@ -79,10 +129,12 @@ class InstanceState:
             "createTime": self.create_time,
             "updateTime": self.update_time,
             "published": self.published,
+            "publishedStatus": self.published_status,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> InstanceState:
+        published = data.get("published")
         return cls(
             kind=data["kind"],
             guid=data["guid"],
@@ -93,12 +145,13 @@ class InstanceState:
             version=int(data.get("version") or 0),
             create_time=data.get("createTime"),
             update_time=data.get("updateTime"),
-            published=data.get("published"),
+            published=published,
+            published_status=data.get("publishedStatus") or (ACTIVE if published is not None else None),
         )
 
 
 def merge(state: InstanceState | None, contribution: Contribution) -> tuple[InstanceState, bool]:
-    """Fold one contribution in; True when the instance is new or a register took a newer value."""
+    """Fold one contribution in; True when the instance is new or a register took a new value."""
     touched = state is None
     if state is None:
         state = InstanceState(
@@ -108,11 +161,14 @@ def merge(state: InstanceState | None, contribution: Contribution) -> tuple[Inst
             end1=contribution.end1,
             end2=contribution.end2,
         )
+    elif state.end1 is None and contribution.end1 is not None:
+        state.end1, state.end2 = contribution.end1, contribution.end2
+        touched = True
     for key, value in contribution.values.items():
         held = state.registers.get(key)
         if held is not None and key in IDENTITY_KEYS and held[1] == value:
             continue
-        if held is None or _rank(contribution.time, value) > _rank(*held):
+        if held is None or _wins(key, _rank(contribution.time, value), _rank(*held)):
             state.registers[key] = (contribution.time, value)
             touched = True
     return state, touched
@@ -120,27 +176,46 @@ def merge(state: InstanceState | None, contribution: Contribution) -> tuple[Inst
 
 @dataclass(frozen=True)
 class Change:
-    """A content change to publish: the instance at its new version, and what it was."""
+    """A change to publish: the instance at its new version, what members held, what they see now."""
 
     state: InstanceState
+    kind: ChangeKind
     before: dict[str, Any] | None
     after: dict[str, Any]
 
-    @property
-    def is_new(self) -> bool:
-        return self.before is None
+
+def _kind(status: str, published_status: str | None, changed: bool) -> ChangeKind | None:
+    live = published_status == ACTIVE
+    if status == ACTIVE:
+        if published_status in (None, PURGED):
+            return ChangeKind.NEW
+        if published_status == DELETED:
+            return ChangeKind.RESTORE
+        return ChangeKind.UPDATE if changed else None
+    if status == DELETED:
+        return ChangeKind.DELETE if live else None
+    if status == PURGED:
+        if live:
+            return ChangeKind.DELETE_PURGE
+        return ChangeKind.PURGE if published_status == DELETED else None
+    return None
 
 
 def settle(state: InstanceState, now_ms: int) -> Change | None:
-    """If the merged content differs from what was published, bump the version and return
-    the change (the caller publishes it); None when a member would see nothing new."""
+    """If what a member would see differs from what was published, bump the version and
+    return the change (the caller publishes it); None when a member would see nothing new."""
     after = state.content()
-    if state.published is not None and after == state.published:
+    kind = _kind(state.status, state.published_status, after != state.published)
+    if kind is None:
         return None
     before = state.published
     state.version += 1
     if state.create_time is None:
         state.create_time = now_ms
-    state.update_time = now_ms if before is not None else None
-    state.published = after
-    return Change(state=state, before=before, after=after)
+    state.update_time = None if kind is ChangeKind.NEW and before is None else now_ms
+    if kind in (ChangeKind.NEW, ChangeKind.UPDATE, ChangeKind.RESTORE):
+        state.published = after
+        state.published_status = ACTIVE
+    else:
+        state.published_status = DELETED if kind is ChangeKind.DELETE else PURGED
+    return Change(state=state, kind=kind, before=before, after=after)

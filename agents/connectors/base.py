@@ -14,11 +14,12 @@ events. Like Egeria's `LineageIntegratorConnector`, it registers its listeners i
         async def on_event(self, event: OpenLineageEvent, raw: bytes) -> None:
             print(self.settings.prefix, event.run_id, event.event_type)
 
-Each configured connector runs as its own Faust agent on the internal topic (see
-`runner.py`), so a connector that is slow or raises never holds the others back. What a
-listener raises decides what happens to the event: `PermanentConnectorError` sends it to
-the dead-letter topic at once; anything else is retried as the connector's failure policy
-says. Listeners must be idempotent: after a crash or a rebalance an event may come again.
+Each configured connector reads the internal topic in a stream of its own (its own
+consumer group, see `runner.py`), so a connector that is slow or raises never holds the
+others back. What a listener raises decides what happens to the event:
+`PermanentConnectorError` sends it to the dead-letter topic at once; anything else is
+retried as the connector's failure policy says. Listeners must be idempotent: after a
+crash or a rebalance an event may come again.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class FailurePolicy(BaseModel):
     (a connector failing on every event must not fall behind by its backoff on each). Then,
     with `then: dead-letter`, it goes to the dead-letter topic with the connector's name in
     its headers. With `then: retry-topic` it goes to the
-    connector's own retry topic, where a separate agent keeps retrying it (backing off up
+    connector's own retry topic, where a stream of its own keeps retrying it (backing off up
     to `retry_backoff_max_s`, forever unless `retry_max_attempts`), and for `circuit_open_s`
     the connector's next events go straight there too, in order, so a target that is down
     costs the connector no time on the internal topic and every other connector none.
@@ -84,11 +85,6 @@ class FailurePolicy(BaseModel):
     retry_backoff_max_s: float = Field(default=60.0, gt=0)
     retry_max_attempts: int | None = Field(default=None, ge=1)
 
-    def delay(self, attempt: int, cap: float | None = None) -> float:
-        """Seconds to wait before try number `attempt` + 1 (attempt counts from 1)."""
-        limit = self.backoff_max_s if cap is None else cap
-        return float(min(limit, self.backoff_s * (2 ** max(0, attempt - 1))))
-
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -100,7 +96,7 @@ class Connector(Generic[S]):
     - `settings_model`: pydantic model of the connector's `settings:` (validated at startup,
       so a bad setting stops the worker with a message naming it).
     - `consumes_openlineage`: False for a connector that never registers an OpenLineage
-      listener (no agent is run for it on the internal topic).
+      listener (no stream is run for it on the internal topic).
     - `failure_policy`: the default policy; `failure:` in LINEAGE_CONNECTORS overrides fields.
     - `description`: one line for `validate-connector` and `GET /api/v1/connectors`.
     """

@@ -1,49 +1,71 @@
 """The cataloguer connector: OpenLineage in, open metadata out (Egeria's OpenLineage cataloguer).
 
 Every OpenLineage event (any event type, in any order: START, RUNNING, COMPLETE, FAIL,
-ABORT, OTHER, job and dataset events) is mapped to the instances it describes
-(`agents.catalogue.mapping`) and handed, per instance guid, to the catalogue agent
-(`agents.catalogue.agent`), which publishes what changed to the cohort. Lineage therefore
+ABORT, OTHER, job and dataset events) is written with the cataloguing API
+(`ConnectorContext.catalogue`, the operations any connector uses) by the rules of
+`agents.catalogue.mapping`, and handed, per instance guid, to the catalogue
+(`agents.catalogue.catalogue`), which shares what changed with the cohort. Lineage therefore
 exists from a job's first event: a streaming job that never completes, a run that fails or
-is aborted, or a COMPLETE that overtakes its START all give the same catalogue as the
-tidy case, and a duplicate or replayed event changes nothing.
+is aborted, or a COMPLETE that overtakes its START all give the same catalogue as the tidy
+case, and a duplicate or replayed event changes nothing.
 
-A dataset named by one of its aliases (a symlink seen earlier) is catalogued under the
-name it was first catalogued as, as this server's lineage graph knows it.
+The read model it resolves dataset aliases and cascades removals through is this replica's
+catalogue read model (`agents.catalogue.read_model`): what every member, this server
+included, shared on the cohort topics.
+
+Settings: `catalog_runs` (a TransientEmbeddedProcess per run, off by default as in Egeria),
+`catalog_schemas` (schemas and columns from the schema facet, on), `ports` (a port per
+input and output, on), `drop_method` (what a DROP does: SOFT_DELETE, PURGE or ARCHIVE).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from agents import lineage_graph
-from agents.catalogue import agent as catalogue_agent
-from agents.catalogue.mapping import map_event
-from agents.connectors.base import Connector, FailurePolicy, NoSettings
+from pydantic import BaseModel, ConfigDict
+
+from agents.catalogue.elements import DeleteMethod
+from agents.catalogue.mapping import CataloguerOptions, catalogue_event, event_time
+from agents.connectors.base import Connector, FailurePolicy
 from agents.connectors.context import ConnectorContext
 from schemas.openlineage import OpenLineageEvent
 
 
-class CataloguerConnector(Connector[NoSettings]):
+class CataloguerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    catalog_runs: bool = False
+    catalog_schemas: bool = True
+    ports: bool = True
+    drop_method: DeleteMethod = DeleteMethod.SOFT_DELETE
+
+    def options(self) -> CataloguerOptions:
+        return CataloguerOptions(
+            catalog_runs=self.catalog_runs,
+            catalog_schemas=self.catalog_schemas,
+            ports=self.ports,
+            drop_method=self.drop_method,
+        )
+
+
+class CataloguerConnector(Connector[CataloguerSettings]):
     """Catalogues jobs, datasets, schemas and their lineage as open metadata in the cohort."""
 
+    settings_model = CataloguerSettings
     description: ClassVar[str] = (
-        "Catalogues OpenLineage jobs, datasets, schemas and lineage (DataFlow, LineageMapping, "
-        "ProcessHierarchy) as open metadata shared with the cohort"
+        "Catalogues OpenLineage jobs, ports, datasets, schemas and lineage (DataFlow, ControlFlow, "
+        "LineageMapping, ProcessHierarchy) as open metadata shared with the cohort"
     )
     failure_policy: ClassVar[FailurePolicy] = FailurePolicy(retries=5, backoff_s=0.5, backoff_max_s=10.0)
 
     def __init__(self, context: ConnectorContext) -> None:
         super().__init__(context)
-        # Built with the worker: the catalogue agent and the graph must exist before Faust starts.
-        self.catalogue = catalogue_agent.install(context.service)
-        self.graph = lineage_graph.install(context.service)
+        self.api = context.catalogue
+        self.options = self.settings.options()
 
     async def start(self) -> None:
         self.context.register_openlineage_listener(self.on_event)
 
     async def on_event(self, event: OpenLineageEvent, raw: bytes) -> None:
-        contributions = map_event(
-            event, resolve_alias=lambda ns, name: self.graph.graph.resolve_alias(ns, name)
-        )
-        await self.catalogue.send(contributions)
+        async with self.api.batch(event_time(event)) as writer:
+            catalogue_event(writer, event, self.options)

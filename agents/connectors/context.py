@@ -7,35 +7,60 @@
   events of those types (all types when none are given).
 - `await publish_openlineage_event(event)`: validate an event (dict, JSON, bytes, an
   official-client object) and publish it to every other connector; returns once stored.
-- `await publish_instance_events(events)`: share OMRS instance events with the cohort
-  (the cataloguer's way out; `agents.cohort_publisher` does the work).
-- `service`: the whole `LineageService` (settings, topics, metrics, Faust app) for what a
-  connector needs beyond the above; prefer the narrow methods, which keep working when
-  the service changes.
+- `await publish_instance_events(events)`: share OMRS instance events with the cohort, with
+  this server as their home; returns once stored.
+- `catalogue`: the cataloguing API (`agents.catalogue.api.LineageCatalogue`): processes,
+  ports, data assets, schemas and their flows from the third party's own identifiers, with
+  deterministic guids, idempotent, shared with the cohort with this server as home.
 - `settings` (the connector's validated settings), `name` (its instance name), `data_dir`
-  (a directory of its own under LINEAGE_DATA_DIR), `log` (a logger named for it).
+  (a directory of its own under LINEAGE_DATA_DIR), `data_root` (LINEAGE_DATA_DIR itself),
+  `log` (a logger named for it).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
+from agents.catalogue.api import CatalogueReader, LineageCatalogue
+from agents.catalogue.contribution import Contribution
 from agents.connectors.base import AssetManagerListener, OpenLineageListener
-from agents.openlineage_publish import accept_event, publish
+from agents.openlineage_publish import OpenLineagePublisher, accept_event
 from schemas.asset_manager import AssetManagerEventType
+from schemas.omrs import OMRSEventV1
 
-if TYPE_CHECKING:
-    from app.service import LineageService
+InstancePublisher = Callable[[Sequence[OMRSEventV1]], Awaitable[None]]
+"""Shares instance events with every cohort, this server as home; returns once stored."""
+
+
+@dataclass(frozen=True)
+class Cataloguing:
+    """What the cataloguing API of every connector is built on: where contributions go (the
+    catalogue topic; stored before the connector's stream commits) and the read model its
+    finds, aliases and removals read (this replica's; None without a cohort)."""
+
+    send: Callable[[Sequence[Contribution]], Awaitable[None]]
+    reader: CatalogueReader | None = None
 
 
 class ListenerRegistrationError(RuntimeError):
-    """A connector registered a listener it declared it would not have (no agent runs for it)."""
+    """A connector registered a listener it declared it would not have (no stream runs for it)."""
+
+
+@dataclass(frozen=True)
+class ConnectorServices:
+    """What the worker offers every connector."""
+
+    openlineage: OpenLineagePublisher
+    publish_instances: InstancePublisher
+    data_root: Path
+    cataloguing: Cataloguing | None = None
 
 
 @dataclass(eq=False)
@@ -45,7 +70,7 @@ class ConnectorContext:
     name: str
     connector: str
     settings: BaseModel
-    service: LineageService
+    services: ConnectorServices
     consumes_openlineage: bool = True
     openlineage_listeners: list[OpenLineageListener] = field(default_factory=list)
     asset_manager_listeners: list[tuple[frozenset[AssetManagerEventType] | None, AssetManagerListener]] = (
@@ -57,11 +82,25 @@ class ConnectorContext:
         return logging.getLogger(f"lineage_integrator.connector.{self.name}")
 
     @property
+    def data_root(self) -> Path:
+        """LINEAGE_DATA_DIR."""
+        return self.services.data_root
+
+    @property
     def data_dir(self) -> Path:
         """`<LINEAGE_DATA_DIR>/connectors/<name>`, created on first use."""
-        path = self.service.settings.data_dir / "connectors" / self.name
+        path = self.services.data_root / "connectors" / self.name
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    @cached_property
+    def catalogue(self) -> LineageCatalogue:
+        """Catalogue lineage as open metadata, this server as home (`agents.catalogue.api`):
+        processes, ports, data assets, schemas and the flows between them."""
+        cataloguing = self.services.cataloguing
+        if cataloguing is None:
+            raise RuntimeError("this worker runs no catalogue")
+        return LineageCatalogue(send=cataloguing.send, reader=cataloguing.reader)
 
     @property
     def origin(self) -> str:
@@ -72,7 +111,7 @@ class ConnectorContext:
         """Receive every OpenLineage event on the internal topic (sync or async callable)."""
         if not self.consumes_openlineage:
             raise ListenerRegistrationError(
-                f"connector {self.name!r} declares consumes_openlineage = False, so no agent delivers "
+                f"connector {self.name!r} declares consumes_openlineage = False, so no stream delivers "
                 "OpenLineage events to it; set it to True to register an OpenLineage listener"
             )
         self.openlineage_listeners.append(listener)
@@ -95,11 +134,10 @@ class ConnectorContext:
         Raises `schemas.errors.EventValidationError` (with every problem and its JSON path)
         when it is not a valid event, `EventTooLarge` above LINEAGE_MAX_EVENT_BYTES.
         """
-        accepted = accept_event(event, self.service.settings.max_event_bytes)
-        await publish(self.service, accepted, origin=self.origin)
+        publisher = self.services.openlineage
+        accepted = accept_event(event, publisher.max_event_bytes)
+        await publisher.publish(accepted, origin=self.origin)
 
-    async def publish_instance_events(self, events: Sequence[Any]) -> None:
-        """Share OMRS instance events with the cohort (through `agents.cohort_publisher`)."""
-        from agents import cohort_publisher
-
-        await cohort_publisher.publish_instance_events(self.service, events)
+    async def publish_instance_events(self, events: Sequence[OMRSEventV1]) -> None:
+        """Share OMRS instance events with the cohort, this server as their home."""
+        await self.services.publish_instances(events)

@@ -246,7 +246,7 @@ class FileLogStoreConnector(Connector[FileLogStoreSettings]):
 
     @property
     def directory(self) -> Path:
-        return self.settings.directory or self.context.service.settings.data_dir / DEFAULT_SUBDIRECTORY
+        return self.settings.directory or self.context.data_root / DEFAULT_SUBDIRECTORY
 
     async def start(self) -> None:
         tmp = self.directory / TMP_DIRECTORY

@@ -39,7 +39,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agents.connectors.base import Connector
-from app.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +62,9 @@ _NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 
-class ConnectorConfigError(SettingsError):
-    """LINEAGE_CONNECTORS (or a connector's settings) cannot be used; the message says where.
-
-    A SettingsError, so `lineage-integrator worker` prints it and exits 2, as for a bad variable."""
-
-
-class ConnectorNotRegistered(LookupError):
-    """No installed connector has that name."""
+class ConnectorConfigError(ValueError):
+    """LINEAGE_CONNECTORS (or a connector's settings) cannot be used; the message says where
+    (`lineage-integrator worker` prints it and exits 2, as for a bad variable)."""
 
 
 @dataclass(frozen=True, slots=True)

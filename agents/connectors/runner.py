@@ -1,32 +1,29 @@
-"""Run the configured connectors: one Faust agent each on the internal topic, and what
-happens when one fails.
+"""Run the configured connectors: a stream each on the internal topic, and what happens when
+one fails.
 
-Why one agent per connector: Faust gives every agent on a topic each event and commits
-an offset only when every agent has handled it, so each connector gets every event at
-least once, in order per job (per partition), and a slow or failing connector delays no
-other connector's handling. What still couples them is the commit (and Faust's buffer of
-unhandled events on the shared partition), so no connector may hold an event for long:
+Why a stream (a consumer group) per connector: each one reads the internal topic at its
+own pace and commits its own offsets, so every connector gets every event at least once,
+in order per job (per partition), and a slow or failing connector delays no other one.
 
-- A listener that raises is retried in line (`FailurePolicy.retries`, with backoff); once
-  an event has failed that way, the next ones get a single try each until one works.
-- `PermanentConnectorError`, or retries spent under `then: dead-letter`: the event goes
-  to the dead-letter topic with `lineage.connector: <name>` in its headers; the other
-  connectors have it already, so only this connector needs it replayed.
-- Retries spent under `then: retry-topic` (the API log store's default): the event goes
-  to the connector's own retry topic `...lineageintegrator.connector.<name>.retry`, read
-  by a second agent that retries it with growing backoff until it is delivered (or
-  dead-letters it after `retry_max_attempts`). Its offset is committed only once the
-  event is handled, so nothing is lost across a crash. For `circuit_open_s` after a
+What a failing listener does, by the connector's `FailurePolicy`:
+- it is retried in line (`retries`, with back-off); once an event has failed that way, the
+  next ones get a single try each until one works;
+- `PermanentConnectorError`, or retries spent under `then: dead-letter`: the event goes to
+  the dead-letter topic with `lineage.connector: <name>` in its headers (the other
+  connectors have it already, so only this one needs it replayed);
+- retries spent under `then: retry-topic` (the API log store's default): the event goes to
+  the connector's own retry topic `...lineageintegrator.connector.<name>.retry`, read by a
+  second stream of the connector that retries it with growing back-off until it is
+  delivered (or dead-letters it after `retry_max_attempts`). For `circuit_open_s` after a
   failure, the connector's new events go straight to the retry topic (in order, no
-  attempt), so a target that is down costs nothing on the internal topic; after that
-  one event is tried directly, once the retry agent of this worker has gone idle.
+  attempt), so a target that is down costs nothing on the internal topic; after that one
+  event is tried directly, once this worker's retry stream has gone idle.
 
-The event receiver's topics (`Connector.kafka_sources`) get an intake agent of their own.
-Lifecycle: every connector is built (settings validated) when the worker is built, so a
-bad setting stops the worker with a message; started when the worker is up (agents wait
-for that); one that fails to start is retried in the background while its events follow
-its failure policy; `refresh()` runs after start and every `refresh_interval_s`; `stop()`
-when the worker stops.
+The event receiver's topics (`Connector.kafka_sources`) get an intake stream of their own.
+Lifecycle: every connector is built (settings validated) when the worker is built, so a bad
+setting stops the worker with a message; started before the streams deliver; one that
+fails to start is retried in the background while its events follow its failure policy;
+`refresh()` runs after start and every `refresh_interval_s`; `stop()` after the streams stop.
 """
 
 from __future__ import annotations
@@ -39,7 +36,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -51,37 +48,31 @@ from agents.connectors.base import (
     FailurePolicy,
     PermanentConnectorError,
 )
-from agents.connectors.context import ConnectorContext
-from agents.connectors.registry import (
-    ConnectorConfig,
-    ConnectorConfigError,
-    ConnectorRegistry,
-    Registered,
-    build_registry,
-)
-from agents.dead_letters import SourceRecord, send_dead_letter
-from agents.openlineage_intake import install_intake_agent
-from agents.openlineage_publish import HEADER_ORIGIN, parsed_events
+from agents.connectors.context import ConnectorContext, ConnectorServices
+from agents.connectors.registry import ConnectorConfig, ConnectorConfigError, ConnectorRegistry, Registered
+from agents.openlineage_intake import OpenLineageIntake
+from agents.openlineage_publish import origin_of
+from runtime.dead_letters import DeadLetters
+from runtime.failures import Interrupted, Rejected, retrying
+from runtime.metrics import Metrics
+from runtime.producer import Producer, SourceRecord
+from runtime.stream import StreamFactory, current_interrupt
 from schemas.asset_manager import AssetManagerOutTopicEvent
 from schemas.openlineage import OpenLineageEvent, validate_event
-
-if TYPE_CHECKING:
-    from app.service import LineageService
 
 log = logging.getLogger(__name__)
 
 HEADER_CONNECTOR = "lineage.connector"
-EXTENSION_KEY = "connectors"
 
 _RETRY_IDLE_S = 1.0
-"""How long the retry agent must have been idle before the main path tries directly again."""
+"""How long the retry stream must have been idle before the main path tries directly again."""
 _START_BACKOFF_MAX_S = 60.0
 _LOG_EVERY_S = 10.0
 
 
-def retry_topic_name(service: LineageService, instance: str) -> str:
-    settings = service.settings
-    return f"{settings.topic_root}.server.{settings.server_name}.omis.lineageintegrator.connector.{instance}.retry"
+def retry_topic_name(prefix: str, instance: str) -> str:
+    """`prefix` is `<root>.server.<server>.omis.lineageintegrator`."""
+    return f"{prefix}.connector.{instance}.retry"
 
 
 class ConnectorStatus(StrEnum):
@@ -101,11 +92,6 @@ class Circuit:
 
     def is_open(self, now: float) -> bool:
         return now < self.open_until
-
-    @property
-    def probing(self) -> bool:
-        """Tripped earlier and no longer open: the next event is tried once, without retries."""
-        return self.tripped and not self.is_open(time.monotonic())
 
     def trip(self, now: float | None = None) -> None:
         self.tripped = True
@@ -143,17 +129,19 @@ class RunningConnector:
     def name(self) -> str:
         return self.config.name
 
-    async def handle_openlineage(self, event: OpenLineageEvent, raw: bytes) -> None:
+    def _check_running(self) -> None:
         if self.status is not ConnectorStatus.RUNNING:
             raise ConnectorNotRunning(f"connector {self.name!r} is {self.status.value}: {self.error or ''}")
+
+    async def handle_openlineage(self, event: OpenLineageEvent, raw: bytes) -> None:
+        self._check_running()
         for listener in self.context.openlineage_listeners:
             await _call(listener, event, raw)
 
     async def handle_asset_manager(
         self, listeners: list[AssetManagerListener], event: AssetManagerOutTopicEvent, raw: bytes
     ) -> None:
-        if self.status is not ConnectorStatus.RUNNING:
-            raise ConnectorNotRunning(f"connector {self.name!r} is {self.status.value}: {self.error or ''}")
+        self._check_running()
         for listener in listeners:
             await _call(listener, event, raw)
 
@@ -199,15 +187,24 @@ async def _call(listener: Callable[..., Any], *args: Any) -> None:
 class ConnectorHost:
     """The connector instances of one worker, their lifecycle and their delivery rules."""
 
-    def __init__(self, service: LineageService, registry: ConnectorRegistry) -> None:
-        self.service = service
+    def __init__(
+        self,
+        registry: ConnectorRegistry,
+        services: ConnectorServices,
+        *,
+        producer: Producer,
+        dead_letters: DeadLetters,
+        metrics: Metrics,
+        retry_topic_prefix: str,
+    ) -> None:
         self.registry = registry
+        self.services = services
+        self.producer = producer
+        self.dead_letters = dead_letters
+        self.metrics = metrics
+        self.retry_topic_prefix = retry_topic_prefix
         self.connectors: list[RunningConnector] = [self._build(c, r) for c, r in registry.configured]
-        self.all_started = asyncio.Event()
-        # Each event parsed once for all connector streams: the doors of this worker remember
-        # what they publish for as many readers as there are connector streams here.
-        self._parsed = parsed_events(service)
-        self._parsed.readers = sum(1 for rc in self.connectors if rc.connector.consumes_openlineage)
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ building
 
@@ -230,11 +227,13 @@ class ConnectorHost:
             name=config.name,
             connector=registered.name,
             settings=settings,
-            service=self.service,
+            services=self.services,
             consumes_openlineage=cls.consumes_openlineage,
         )
         connector = cls(context)
-        retry_topic = retry_topic_name(self.service, config.name) if policy.then == "retry-topic" else None
+        retry_topic = (
+            retry_topic_name(self.retry_topic_prefix, config.name) if policy.then == "retry-topic" else None
+        )
         return RunningConnector(
             config=config,
             registered=registered,
@@ -252,23 +251,41 @@ class ConnectorHost:
     def instances_of(self, registered: Registered) -> list[RunningConnector]:
         return [rc for rc in self.connectors if rc.registered == registered]
 
+    def add_streams(self, streams: StreamFactory, internal_topic: str, intake: OpenLineageIntake) -> None:
+        """The streams of every connector: on the internal topic, on its retry topic, and on its
+        own Kafka sources."""
+        for rc in self.connectors:
+            if rc.connector.consumes_openlineage:
+                streams.stream(
+                    f"connector.{rc.name}",
+                    [internal_topic],
+                    _bind(self.deliver_openlineage, rc),
+                    before_commit=_bind(self.flush, rc),
+                )
+            if rc.retry_topic is not None:
+                streams.stream(f"connector.{rc.name}.retry", [rc.retry_topic], _bind(self.deliver_retry, rc))
+            if rc.sources:
+                streams.stream(f"connector-source.{rc.name}", rc.sources, intake.handle)
+
     # ------------------------------------------------------------------ lifecycle
 
-    async def start_all(self) -> None:
-        """Start every connector (in parallel), then let the agents deliver."""
-        try:
-            await asyncio.gather(*(self._start(rc) for rc in self.connectors))
-        finally:
-            self.all_started.set()
+    async def start(self) -> None:
+        """Start every connector (in parallel); one that fails is retried in the background."""
+        await asyncio.gather(*(self._start(rc) for rc in self.connectors))
         for rc in self.connectors:
             if rc.status is ConnectorStatus.FAILED:
-                self.service.app.add_future(self._keep_starting(rc))
+                self._background(self._keep_starting(rc))
             else:
-                self.service.app.add_future(self._refresh(rc))  # off the start path: it may take long
+                self._background(self._refresh(rc))  # off the start path: it may take long
             if rc.config.refresh_interval_s:
-                self.service.app.add_future(self._refresh_every(rc, rc.config.refresh_interval_s))
+                self._background(self._refresh_every(rc, rc.config.refresh_interval_s))
         running = [rc.name for rc in self.connectors if rc.status is ConnectorStatus.RUNNING]
         log.info("Connectors running: %s", ", ".join(running) or "none")
+
+    def _background(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _start(self, rc: RunningConnector) -> None:
         rc.context.openlineage_listeners.clear()
@@ -278,29 +295,29 @@ class ConnectorHost:
             await rc.connector.start()
         except Exception as exc:
             rc.status, rc.error = ConnectorStatus.FAILED, f"start failed: {type(exc).__name__}: {exc}"
-            self.service.metrics.connector_failures.labels(connector=rc.name).inc()
+            self.metrics.connector_failures.labels(connector=rc.name).inc()
             log.exception("Connector %r failed to start; its events follow its failure policy", rc.name)
             return
         rc.status, rc.error = ConnectorStatus.RUNNING, None
 
     async def _keep_starting(self, rc: RunningConnector) -> None:
-        attempt = 0
-        while rc.status is ConnectorStatus.FAILED:
-            attempt += 1
-            await asyncio.sleep(min(_START_BACKOFF_MAX_S, 2.0**attempt))
-            try:
-                await rc.connector.stop()
-            except Exception:
-                log.debug("stop() of %r before restarting it raised", rc.name, exc_info=True)
-            await self._start(rc)
-        log.info("Connector %r started after %d retries", rc.name, attempt)
+        async for attempt in retrying(lambda _: True, wait_initial_s=2.0, wait_max_s=_START_BACKOFF_MAX_S):
+            with attempt:
+                try:
+                    await rc.connector.stop()
+                except Exception:
+                    log.debug("stop() of %r before restarting it raised", rc.name, exc_info=True)
+                await self._start(rc)
+                if rc.status is ConnectorStatus.FAILED:
+                    raise ConnectorError(rc.error or "start failed")
+        log.info("Connector %r started after retries", rc.name)
         await self._refresh(rc)
 
     async def _refresh(self, rc: RunningConnector) -> None:
         try:
             await rc.connector.refresh()
         except Exception:
-            self.service.metrics.connector_failures.labels(connector=rc.name).inc()
+            self.metrics.connector_failures.labels(connector=rc.name).inc()
             log.exception("Connector %r: refresh failed", rc.name)
 
     async def _refresh_every(self, rc: RunningConnector, interval_s: float) -> None:
@@ -309,7 +326,9 @@ class ConnectorHost:
             if rc.status is ConnectorStatus.RUNNING:
                 await self._refresh(rc)
 
-    async def stop_all(self) -> None:
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
         for rc in self.connectors:
             if rc.status is not ConnectorStatus.RUNNING:
                 continue
@@ -321,24 +340,21 @@ class ConnectorHost:
 
     # ------------------------------------------------------------------ delivery
 
-    async def deliver_openlineage(self, rc: RunningConnector, event: Any) -> None:
+    async def deliver_openlineage(self, rc: RunningConnector, record: Any) -> None:
         """Hand one internal-topic event to one connector, under its failure policy."""
-        raw: bytes = event.value or b""
-        if event.headers.get(HEADER_ORIGIN) == rc.context.origin.encode():
-            self._parsed.take(raw)  # counted as a reader all the same
+        if origin_of(record.headers) == rc.context.origin.encode():
             return  # its own event: "publish to all other connectors"
-        await self.all_started.wait()
-        parsed = self._parsed.take_or_parse(raw)
+        raw: bytes = record.value or b""
+        parsed, _ = validate_event(raw)
         if parsed is None:
-            await self._dead_letter(rc, event, "the internal topic holds a record that is not a valid event")
-            return
+            raise self._rejected(rc, "the internal topic holds a record that is not a valid event")
         now = time.monotonic()
         backlog = rc.circuit.is_open(now) or not rc.retry_idle(now)
         if rc.retry_topic is not None and rc.circuit.tripped and backlog:
-            await self._divert(rc, event)  # keep order: behind what already waits for the target
+            await self._divert(rc, record)  # keep order: behind what already waits for the target
             return
         # After a failure, one try per event until one works: a connector failing on every
-        # event then costs one call per event, not its retries and backoff.
+        # event then costs one call per event, not its retries and back-off.
         retries = 0 if rc.circuit.tripped else rc.policy.retries
         failure = await self._attempt(rc, lambda: rc.handle_openlineage(parsed, raw), retries)
         if failure is None:
@@ -346,13 +362,11 @@ class ConnectorHost:
             rc.delivered += 1
             return
         if isinstance(failure, PermanentConnectorError):
-            await self._dead_letter(rc, event, _describe(failure))
-            return
+            raise self._rejected(rc, _describe(failure))
         rc.circuit.trip()
         if rc.retry_topic is None:
-            await self._dead_letter(rc, event, _describe(failure))
-        else:
-            await self._divert(rc, event)
+            raise self._rejected(rc, _describe(failure))
+        await self._divert(rc, record)
 
     async def flush(self, rc: RunningConnector) -> None:
         """What the connector left in progress is done before its stream commits (raises: the
@@ -360,52 +374,52 @@ class ConnectorHost:
         if rc.status is ConnectorStatus.RUNNING:
             await rc.connector.flush()
 
-    async def deliver_retry(self, rc: RunningConnector, event: Any) -> None:
+    async def deliver_retry(self, rc: RunningConnector, record: Any) -> None:
         """Retry one event from the connector's retry topic until it is delivered (or given up)."""
-        await self.all_started.wait()
-        raw: bytes = event.value or b""
+        raw: bytes = record.value or b""
         parsed, _ = validate_event(raw)
         if parsed is None:
-            await self._dead_letter(rc, event, "the retry topic holds a record that is not a valid event")
-            return
+            raise self._rejected(rc, "the retry topic holds a record that is not a valid event")
         rc.retry_busy = True
+        attempts = 0
+
+        def again(exc: BaseException) -> bool:
+            nonlocal attempts
+            attempts += 1
+            if isinstance(exc, PermanentConnectorError | Interrupted):
+                return False
+            self._count_failure(rc, exc, attempts, retrying=True)
+            rc.circuit.trip()
+            return True
+
         try:
-            attempt = 0
-            while True:
-                rc.retry_active_at = time.monotonic()
-                try:
+            async for attempt in retrying(
+                again,
+                attempts=rc.policy.retry_max_attempts,
+                wait_initial_s=rc.policy.backoff_s,
+                wait_max_s=rc.policy.retry_backoff_max_s,
+                interrupt=current_interrupt(),
+            ):
+                with attempt:
+                    rc.retry_active_at = time.monotonic()
                     await rc.handle_openlineage(parsed, raw)
                     await self.flush(rc)  # one event per commit here: its work done first
-                except asyncio.CancelledError:
-                    raise
-                except PermanentConnectorError as exc:
-                    await self._dead_letter(rc, event, _describe(exc))
-                    return
-                except Exception as exc:
-                    attempt += 1
-                    self._count_failure(rc, exc, attempt, retrying=True)
-                    if rc.policy.retry_max_attempts is not None and attempt >= rc.policy.retry_max_attempts:
-                        await self._dead_letter(
-                            rc, event, f"gave up after {attempt} retries: {_describe(exc)}"
-                        )
-                        return
-                    rc.circuit.trip()
-                    await asyncio.sleep(rc.policy.delay(attempt, cap=rc.policy.retry_backoff_max_s))
-                    continue
-                rc.delivered += 1
-                if attempt:
-                    log.info(
-                        "Connector %r: delivered a retried event after %d more attempts", rc.name, attempt
-                    )
-                return
+        except Interrupted:
+            raise
+        except PermanentConnectorError as exc:
+            raise self._rejected(rc, _describe(exc)) from exc
+        except Exception as exc:
+            raise self._rejected(rc, f"gave up after {attempts} retries: {_describe(exc)}") from exc
         finally:
             rc.retry_busy = False
             rc.retry_active_at = time.monotonic()
+        rc.delivered += 1
+        if attempts:
+            log.info("Connector %r: delivered a retried event after %d more attempts", rc.name, attempts)
 
     async def dispatch_asset_manager(self, event: AssetManagerOutTopicEvent, raw: bytes, record: Any) -> int:
         """Hand an Asset Manager event to every listener registered for its type; returns how many
         connectors had one. A connector whose listener keeps failing gets a dead letter."""
-        await self.all_started.wait()
         handled = 0
         for rc in self.connectors:
             listeners = rc.context.wants_asset_manager(event.eventType)
@@ -414,32 +428,50 @@ class ConnectorHost:
             handled += 1
             call = functools.partial(rc.handle_asset_manager, listeners, event, raw)
             failure = await self._attempt(rc, call, rc.policy.retries)
-            if failure is not None:
-                await self._dead_letter(rc, record, _describe(failure), stream=f"asset-manager:{rc.name}")
-            else:
+            if failure is None:
                 rc.delivered += 1
+                continue
+            rc.dead_lettered += 1
+            await self.dead_letters.send(
+                stream=f"asset-manager:{rc.name}",
+                source=SourceRecord.of(record),
+                key=record.key,
+                value=record.value,
+                reason=f"connector {rc.name}: {_describe(failure)}",
+                extra_headers=[(HEADER_CONNECTOR, rc.name.encode())],
+            )
         return handled
 
     async def _attempt(
         self, rc: RunningConnector, call: Callable[[], Awaitable[None]], retries: int
     ) -> BaseException | None:
         """Call, retrying in line; None when it worked, else the last exception."""
-        attempt = 0
-        while True:
-            try:
-                await call()
-                return None
-            except asyncio.CancelledError:
-                raise
-            except PermanentConnectorError as exc:
-                self._count_failure(rc, exc, attempt + 1, retrying=False)
-                return exc
-            except Exception as exc:
-                attempt += 1
-                self._count_failure(rc, exc, attempt, retrying=attempt <= retries)
-                if attempt > retries:
-                    return exc
-                await asyncio.sleep(rc.policy.delay(attempt))
+        attempts = 0
+
+        def again(exc: BaseException) -> bool:
+            nonlocal attempts
+            attempts += 1
+            if isinstance(exc, Interrupted):
+                return False
+            permanent = isinstance(exc, PermanentConnectorError)
+            self._count_failure(rc, exc, attempts, retrying=not permanent and attempts <= retries)
+            return not permanent
+
+        try:
+            async for attempt in retrying(
+                again,
+                attempts=retries + 1,
+                wait_initial_s=rc.policy.backoff_s,
+                wait_max_s=rc.policy.backoff_max_s,
+                interrupt=current_interrupt(),
+            ):
+                with attempt:
+                    await call()
+        except Interrupted:
+            raise
+        except Exception as exc:
+            return exc
+        return None
 
     def _count_failure(
         self, rc: RunningConnector, exc: BaseException, attempt: int, *, retrying: bool
@@ -447,7 +479,7 @@ class ConnectorHost:
         """Count every failure; log at most one line every _LOG_EVERY_S per connector (saying how
         many failures it did not show), so a connector failing on every event cannot flood the log."""
         rc.failures += 1
-        self.service.metrics.connector_failures.labels(connector=rc.name).inc()
+        self.metrics.connector_failures.labels(connector=rc.name).inc()
         now = time.monotonic()
         if now - rc.logged_at < _LOG_EVERY_S:
             rc.unlogged += 1
@@ -464,32 +496,29 @@ class ConnectorHost:
             exc_info=not isinstance(exc, ConnectorError),
         )
 
-    async def _divert(self, rc: RunningConnector, event: Any) -> None:
+    async def _divert(self, rc: RunningConnector, record: Any) -> None:
         assert rc.retry_topic is not None
-        headers = [(k, v) for k, v in event.headers.items()] + [(HEADER_CONNECTOR, rc.name.encode())]
-        await self.service.topic(rc.retry_topic).send(key=event.key, value=event.value, headers=headers)
+        headers = [*(record.headers or ()), (HEADER_CONNECTOR, rc.name.encode())]
+        await self.producer.send(rc.retry_topic, record.value, key=record.key, headers=headers)
         rc.diverted += 1
-        self.service.metrics.events_out.labels(role=f"connector-retry:{rc.name}").inc()
+        self.metrics.events_out.labels(role=f"connector-retry:{rc.name}").inc()
 
-    async def _dead_letter(
-        self, rc: RunningConnector, record: Any, reason: str, stream: str | None = None
-    ) -> None:
-        message = getattr(record, "message", record)
+    def _rejected(self, rc: RunningConnector, reason: str) -> Rejected:
+        """What a stream dead-letters for this connector (the others have the event already)."""
         rc.dead_lettered += 1
-        await send_dead_letter(
-            self.service,
-            stream=stream or f"connector:{rc.name}",
-            source=SourceRecord.of(message),
-            key=message.key,
-            value=message.value,
-            reason=f"connector {rc.name}: {reason}",
-            extra_headers=[(HEADER_CONNECTOR, rc.name.encode())],
-        )
+        return Rejected(f"connector {rc.name}: {reason}", headers=[(HEADER_CONNECTOR, rc.name.encode())])
 
     # ------------------------------------------------------------------ reports
 
     def report(self) -> dict[str, Any]:
         return {"source": self.registry.source, "connectors": [rc.report() for rc in self.connectors]}
+
+
+def _bind(method: Callable[..., Awaitable[None]], rc: RunningConnector) -> Callable[..., Awaitable[None]]:
+    async def bound(*args: Any) -> None:
+        await method(rc, *args)
+
+    return bound
 
 
 def _describe(exc: BaseException) -> str:
@@ -501,77 +530,3 @@ def _pydantic_lines(exc: ValidationError, prefix: str) -> str:
         f"{prefix}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
         for err in exc.errors(include_url=False)
     )
-
-
-def connector_host(service: LineageService) -> ConnectorHost | None:
-    """The host of this service's connectors (None when the runner is not installed)."""
-    host = service.extensions.get(EXTENSION_KEY)
-    return host if isinstance(host, ConnectorHost) else None
-
-
-def install(service: LineageService) -> None:
-    """Build every configured connector and add its agents; start them with the worker."""
-    host = ConnectorHost(service, build_registry(service.settings.connectors))
-    service.extensions[EXTENSION_KEY] = host
-    app = service.app
-    for rc in host.connectors:
-        if rc.connector.consumes_openlineage:
-            _add_connector_agent(service, host, rc)
-        if rc.retry_topic is not None:
-            _add_retry_agent(service, host, rc)
-        if rc.sources:
-            overlap = set(rc.sources) & set(service.names.openlineage_inbound)
-            if overlap:
-                log.warning(
-                    "Connector %r reads %s, which LINEAGE_OPENLINEAGE_TOPICS reads too: its events arrive twice",
-                    rc.name,
-                    sorted(overlap),
-                )
-            install_intake_agent(service, rc.sources, f"connector-source:{rc.name}")
-
-    @app.task
-    async def start_connectors() -> None:
-        await host.start_all()
-
-    @app.on_before_shutdown.connect  # type: ignore[arg-type]  # mode types its signals loosely
-    async def stop_connectors(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
-        await host.stop_all()
-
-
-@dataclass(frozen=True, slots=True)
-class _Delivery:
-    """A consumed record as the delivery code reads it: the record, its key, value and headers."""
-
-    message: Any
-    key: bytes | None
-    value: bytes | None
-    headers: dict[str, bytes]
-
-
-def _add_connector_agent(service: LineageService, host: ConnectorHost, rc: RunningConnector) -> None:
-    """The connector's own batch stream (own consumer group) on the internal topic.
-
-    Its own group: its offsets move with its own handling, so a slow connector holds back
-    no other connector's commits.
-    """
-
-    async def deliver(record: Any, key: bytes | None, value: bytes | None) -> None:
-        headers = {name: data for name, data in record.headers or ()}
-        await host.deliver_openlineage(rc, _Delivery(record, key, value, headers))
-
-    service.add_record_agent(
-        service.internal_topic,
-        f"connector.{rc.name}",
-        deliver,
-        before_commit=functools.partial(host.flush, rc),
-    )
-
-
-def _add_retry_agent(service: LineageService, host: ConnectorHost, rc: RunningConnector) -> None:
-    assert rc.retry_topic is not None
-    topic = service.topic(rc.retry_topic, partitions=service.settings.topic_partitions)
-
-    @service.app.agent(topic, name=f"connector-retry:{rc.name}")
-    async def connector_retry_agent(stream: Any) -> None:
-        async for event in stream.events():
-            await host.deliver_retry(rc, event)

@@ -1,29 +1,5 @@
-"""REST views: thin aiohttp handlers on Faust's own web server, one module per concern.
+"""REST views: thin aiohttp handlers on the Faust app's web server, one module per concern.
 
-Handlers are added to the aiohttp application Faust serves, so REST and agents share one
-process, one event loop and one producer; they call the same code the agents use.
+Each module's `install(routes, ...)` adds its routes and takes what its handlers read or
+call (a publisher, a store's view, the connector host), never the whole worker.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-from aiohttp import web
-
-if TYPE_CHECKING:
-    from app.service import LineageService
-
-
-def router(service: LineageService) -> web.UrlDispatcher:
-    """The aiohttp router of the Faust web server of this service."""
-    return service.app.web.web_app.router  # type: ignore[attr-defined]
-
-
-def install_views(service: LineageService) -> None:
-    from app.web import cohort, connectors, health, lineage_intake, lineage_query
-
-    health.install(service)
-    lineage_intake.install(service)
-    connectors.install(service)
-    cohort.install(service)
-    lineage_query.install(service)

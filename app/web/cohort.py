@@ -1,54 +1,50 @@
 """Cohort membership over REST: members per cohort, error events aimed at us, the types we use.
 
-Every view reads state every replica keeps (changelog readers), so any replica answers the same.
+Every view reads the cohort state every replica keeps, so any replica answers the same.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
-from agents.cohort_member import member_of
+from agents.cohort_errors import recent_errors
 from agents.cohort_registry import members_view
-from app.web import router
-from schemas.open_metadata_types import ATTRIBUTE_TYPES, EGERIA_TYPES_RELEASE, LINEAGE_TYPE_NAMES, TYPES
-
-if TYPE_CHECKING:
-    from app.service import LineageService
+from runtime.kv import KeyValue
+from schemas.open_metadata_types import ATTRIBUTE_TYPES, EGERIA_TYPES_RELEASE, TYPES
 
 
-def install(service: LineageService) -> None:
-    routes = router(service)
-    settings = service.settings
+@dataclass(frozen=True)
+class CohortView:
+    """What the cohort views read: who we are, the cohort state, and whether it is read up to date."""
 
-    def identity() -> dict[str, Any]:
-        return {
-            "server": settings.server_name,
-            "metadataCollectionId": settings.collection_id,
-            "metadataCollectionName": settings.metadata_collection_name,
-            "topicStructure": settings.cohort_topic_structure.value,
-        }
+    identity: dict[str, Any]
+    cohorts: list[str]
+    reference_copy_types: list[str]
+    state: KeyValue | None
+    complete: Callable[[], bool]
 
+
+def install(routes: web.UrlDispatcher, view: CohortView) -> None:
     async def members(request: web.Request) -> web.Response:
-        member = member_of(service)
-        data = member.registry.reader.data if member else {}
-        caught_up = bool(member and member.registry.reader.caught_up.is_set())
-        body = {**identity(), "complete": caught_up, "cohorts": members_view(data, list(settings.cohorts))}
+        body = {
+            **view.identity,
+            "complete": view.complete(),
+            "cohorts": members_view(view.state, view.cohorts) if view.state is not None else [],
+        }
         return web.json_response(body)
 
     async def errors(request: web.Request) -> web.Response:
-        member = member_of(service)
-        events = member.errors.recent() if member else []
-        cohort = request.query.get("cohort")
-        if cohort:
-            events = [e for e in events if e.get("cohort") == cohort]
-        return web.json_response({**identity(), "count": len(events), "errors": events})
+        events = recent_errors(view.state, request.query.get("cohort")) if view.state is not None else []
+        return web.json_response({**view.identity, "count": len(events), "errors": events})
 
     async def types(request: web.Request) -> web.Response:
         body = {
             "egeriaRelease": EGERIA_TYPES_RELEASE,
-            "referenceCopyTypes": list(settings.reference_copy_types or LINEAGE_TYPE_NAMES),
+            "referenceCopyTypes": view.reference_copy_types,
             "typeDefs": [
                 {
                     "name": t.name,

@@ -1,10 +1,13 @@
 """Connector reports: Egeria's validate-connector, and the list of running connectors.
 
 `GET /servers/{server}/open-metadata/integration-services/lineage-integrator/users/{user}/validate-connector/{connectorProviderClassName}`
-answers 200 with what the connector is, whether it can run here, whether and how it runs
-and what it listens to, or 404 when no installed package registers that name. The name
-may be the registered name (`file-log-store`), its `module:Class`, its dotted class path,
-or Egeria's provider class name for a built-in. It is only ever compared with what is
+answers as Egeria's Lineage Integrator does, a `ConnectorReportResponse` (HTTP 200) whose
+`connectorReport.connectorType` describes the connector; the same object also says whether
+it can run here, whether and how it runs and what it listens to. A name no installed package
+registers is an FFDC InvalidParameterException answer (HTTP 200, `relatedHTTPCode` 404,
+`parameterName` connectorProviderClassName), as Egeria's Java client reads it. The name may
+be the registered name (`file-log-store`), its `module:Class`, its dotted class path, or
+Egeria's provider class name for a built-in. It is only ever compared with what is
 registered: a name from a request is never imported.
 
 `GET /api/v1/connectors` lists every configured instance with its state and counters.
@@ -12,47 +15,38 @@ registered: a name from a request is never imported.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from agents.connectors.registry import ConnectorConfigError, Registered
-from agents.connectors.runner import ConnectorHost, connector_host
-from app.web import router
+from agents.connectors.runner import ConnectorHost
 from app.web.lineage_intake import EGERIA_USER_PATH, check_server
-from app.web.responses import RequestError, error_response
+from app.web.responses import RequestError, egeria_answer, json_answer
+from schemas.egeria_rest import connector_report_response, connector_type
 from schemas.errors import FieldError
 
-if TYPE_CHECKING:
-    from app.service import LineageService
 
-
-def install(service: LineageService) -> None:
-    routes = router(service)
-
+def install(routes: web.UrlDispatcher, host: ConnectorHost, server_name: str) -> None:
     async def validate_connector(request: web.Request) -> web.Response:
         try:
-            check_server(service, request)
-            body = validation_report(service, request.match_info["name"])
+            check_server(server_name, request)
+            body = validation_report(host, request.match_info["name"])
         except RequestError as error:
-            return error_response(error, egeria=True)
-        return web.json_response({**body, "relatedHTTPCode": 200})
+            return json_answer(egeria_answer("ConnectorReportResponse", "validateConnector", error))
+        return json_answer(body)
 
     async def list_connectors(request: web.Request) -> web.Response:
-        host = connector_host(service)
-        return web.json_response(host.report() if host else {"source": None, "connectors": []})
+        return web.json_response(host.report())
 
     routes.add_get(EGERIA_USER_PATH + "/validate-connector/{name}", validate_connector)
     routes.add_get("/api/v1/connectors", list_connectors)
 
 
-def validation_report(service: LineageService, name: str) -> dict[str, Any]:
-    """What `validate-connector` answers for a name (RequestError 404 when unregistered)."""
-    host = connector_host(service)
-    if host is None:
-        raise RequestError(
-            404, [FieldError("connectorProviderClassName", "no connector runner on this server")]
-        )
+def validation_report(host: ConnectorHost, name: str) -> dict[str, Any]:
+    """What `validate-connector` answers for a name (RequestError 404 when unregistered): a
+    ConnectorReportResponse with this project's report fields alongside (Egeria's client
+    ignores unknown fields)."""
     registered = host.registry.lookup(name)
     if registered is None:
         known = ", ".join(sorted(host.registry.registered)) or "none"
@@ -84,13 +78,21 @@ def _report(host: ConnectorHost, name: str, registered: Registered) -> dict[str,
         cls = registered.load()  # a registered target, never the request's name
     except ConnectorConfigError as exc:
         report.update({"canRun": False, "reason": str(exc)})
-        return report
+        bean = connector_type(name, registered.name, f"registered, but cannot run here: {exc}")
+        return {**connector_report_response(bean), **report}
+    schema = cls.settings_model.model_json_schema()
     report.update(
         {
             "canRun": True,
             "description": cls.description,
             "listensTo": running[0].report()["listensTo"] if running else cls.listens_to(),
-            "settingsSchema": cls.settings_model.model_json_schema(),
+            "settingsSchema": schema,
         }
     )
-    return report
+    bean = connector_type(
+        name,
+        registered.name,
+        cls.description,
+        recognized_configuration_properties=sorted(schema.get("properties", {})),
+    )
+    return {**connector_report_response(bean), **report}

@@ -3,53 +3,38 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
-from app.metrics import CONTENT_TYPE_LATEST
-from app.web import router
-
-if TYPE_CHECKING:
-    from app.service import LineageService
+from runtime.metrics import CONTENT_TYPE_LATEST, Metrics
+from runtime.readiness import Readiness
 
 
-def install(service: LineageService) -> None:
-    routes = router(service)
+def install(
+    routes: web.UrlDispatcher,
+    server_name: str,
+    readiness: Readiness,
+    metrics: Metrics,
+    status: Callable[[], dict[str, Any]],
+) -> None:
+    """`status` gives `GET /api/v1/status`: who this replica is and what it holds."""
 
     async def health(request: web.Request) -> web.Response:
-        return web.json_response({"status": "up", "server": service.settings.server_name, "pid": os.getpid()})
+        return web.json_response({"status": "up", "server": server_name, "pid": os.getpid()})
 
     async def ready(request: web.Request) -> web.Response:
-        report = service.readiness.report()
-        return web.json_response(report, status=200 if service.readiness.ready else 503)
+        report = readiness.report()
+        return web.json_response(report, status=200 if report["ready"] else 503)
 
-    async def metrics(request: web.Request) -> web.Response:
-        body = service.metrics.render()
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+    async def metrics_text(request: web.Request) -> web.Response:
+        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    async def status(request: web.Request) -> web.Response:
-        return web.json_response(status_report(service))
+    async def status_view(request: web.Request) -> web.Response:
+        return web.json_response({**status(), "pid": os.getpid(), "ready": readiness.report()})
 
     routes.add_get("/health", health)
     routes.add_get("/ready", ready)
-    routes.add_get("/metrics", metrics)
-    routes.add_get("/api/v1/status", status)
-
-
-def status_report(service: LineageService) -> dict[str, object]:
-    """Who this replica is and which partitions it holds (for operators and tests)."""
-    return {
-        "server": service.settings.server_name,
-        "metadataCollectionId": service.settings.collection_id,
-        "pid": os.getpid(),
-        "webPort": service.settings.web_port,
-        "ready": service.readiness.report(),
-        "assignedPartitions": [
-            {"topic": tp.topic, "partition": tp.partition} for tp in service.assigned_partitions()
-        ],
-        "streams": {
-            stream.stream_name: {"group": stream.group_id, "topics": stream.topics}
-            for stream in service.streams
-        },
-    }
+    routes.add_get("/metrics", metrics_text)
+    routes.add_get("/api/v1/status", status_view)

@@ -22,8 +22,8 @@ and one saying what was left out). Bodies above INLINE_CHECK_BYTES are read and 
 a worker thread, so the event loop keeps answering other requests meanwhile.
 
 The views only read the request and shape the answer. Publishing is a plain async callable
-(`Publish`) given to `LineageIntakeViews`: `service_publisher` is the one on the worker's
-producer; tests give their own.
+(`Publish`) given to `LineageIntakeViews`: `install` makes it from the worker's
+`OpenLineagePublisher` (`publishing_with`); tests give their own.
 """
 
 from __future__ import annotations
@@ -33,21 +33,18 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from agents.openlineage_publish import AcceptedEvent, PublishFailed, send_event, wait_all_stored
+from agents.openlineage_publish import AcceptedEvent, OpenLineagePublisher, PublishFailed, wait_all_stored
 from app.lineage_input import NotAnArray, exact_array_items, json_array_items
 from app.web.responses import RequestError, error_response, json_answer, read_body, require_token
+from runtime.metrics import Metrics
 from schemas.error_budget import error_budget
 from schemas.errors import MAX_ERRORS, EventValidationError, FieldError, more_errors
 from schemas.openlineage import kafka_key, parse_event
 from schemas.strict_json import MAX_MEMBERS, JSONRefused, decode
-
-if TYPE_CHECKING:
-    from app.service import LineageService
-    from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -71,30 +68,24 @@ Count = Callable[[str, int], None]
 
 
 @dataclass(frozen=True, slots=True)
-class IntakeSettings:
-    """What the views need to know of the worker's settings."""
+class IntakeConfig:
+    """What the intake views need to know of the settings."""
 
     server_name: str
     api_token: str | None
     max_event_bytes: int
     max_batch_bytes: int
 
-    @classmethod
-    def of(cls, settings: Settings) -> IntakeSettings:
-        return cls(
-            settings.server_name, settings.api_token, settings.max_event_bytes, settings.max_batch_bytes
-        )
 
-
-def install(service: LineageService) -> None:
-    """The views on the worker's web server, publishing with its producer."""
-    from app.web import router
+def install(
+    routes: web.UrlDispatcher, publisher: OpenLineagePublisher, config: IntakeConfig, metrics: Metrics
+) -> None:
+    """The views on the worker's web server, publishing with its publisher, counted in its metrics."""
 
     def count(route: str, status: int) -> None:
-        service.metrics.rest_requests.labels(path=route, status=str(status)).inc()
+        metrics.rest_requests.labels(path=route, status=str(status)).inc()
 
-    views = LineageIntakeViews(IntakeSettings.of(service.settings), service_publisher(service), count)
-    add_routes(router(service), views)
+    add_routes(routes, LineageIntakeViews(config, publishing_with(publisher), count))
 
 
 def add_routes(routes: web.UrlDispatcher, views: LineageIntakeViews) -> None:
@@ -105,15 +96,15 @@ def add_routes(routes: web.UrlDispatcher, views: LineageIntakeViews) -> None:
     routes.add_post(EGERIA_USER_PATH + "/publish-open-lineage-event", views.post_event)
 
 
-def service_publisher(service: LineageService) -> Publish:
-    """`Publish` on the worker's producer: every event sent, then all acknowledgements awaited."""
+def publishing_with(publisher: OpenLineagePublisher) -> Publish:
+    """`Publish` on an `OpenLineagePublisher`: every event sent, then all acknowledgements awaited."""
 
     async def publish(events: Sequence[AcceptedEvent], user: str | None) -> list[PublishFailed | None]:
         results: list[PublishFailed | None] = [None] * len(events)
-        pending: dict[int, Awaitable[Any]] = {}
+        pending: dict[int, asyncio.Future[Any]] = {}
         for index, event in enumerate(events):
             try:
-                pending[index] = await send_event(service, event, origin="rest", user=user)
+                pending[index] = await publisher.send(event, origin="rest", user=user)
             except Exception as exc:
                 results[index] = PublishFailed(f"the event could not be sent: {type(exc).__name__}: {exc}")
         for index, result in zip(pending, await wait_all_stored(list(pending.values())), strict=True):
@@ -123,18 +114,13 @@ def service_publisher(service: LineageService) -> Publish:
     return publish
 
 
-def check_server_name(server_name: str, request: web.Request) -> str | None:
+def check_server(server_name: str, request: web.Request) -> str | None:
     """On an Egeria path, the server named must be this one; returns the user named, if any.
     The answer does not say which server this is (a caller may not know it yet)."""
     server = request.match_info.get("server")
     if server is not None and server != server_name:
         raise RequestError(404, [FieldError("$", f"there is no server {server!r} here")])
     return request.match_info.get("user")
-
-
-def check_server(service: LineageService, request: web.Request) -> str | None:
-    """`check_server_name` with the worker's server name."""
-    return check_server_name(service.settings.server_name, request)
 
 
 # --------------------------------------------------------------------------- checking bodies
@@ -301,7 +287,7 @@ def _indexed(index: int, error: FieldError) -> FieldError:
 
 
 class LineageIntakeViews:
-    def __init__(self, settings: IntakeSettings, publish: Publish, count: Count | None = None) -> None:
+    def __init__(self, settings: IntakeConfig, publish: Publish, count: Count | None = None) -> None:
         self.settings = settings
         self.publish = publish
         self.count = count
@@ -315,7 +301,7 @@ class LineageIntakeViews:
     async def _checked_request(self, request: web.Request, limit: int) -> tuple[str | None, bytes]:
         """Token, then server name, then body: (the user of an Egeria path, the body)."""
         require_token(request, self.settings.api_token)
-        user = check_server_name(self.settings.server_name, request)
+        user = check_server(self.settings.server_name, request)
         return user, await read_body(request, limit)
 
     async def post_event(self, request: web.Request) -> web.Response:
@@ -369,7 +355,7 @@ __all__ = [
     "INLINE_CHECK_BYTES",
     "CheckedBatch",
     "Count",
-    "IntakeSettings",
+    "IntakeConfig",
     "LineageIntakeViews",
     "Publish",
     "add_routes",
@@ -377,7 +363,6 @@ __all__ = [
     "check_batch",
     "check_event_body",
     "check_server",
-    "check_server_name",
     "install",
-    "service_publisher",
+    "publishing_with",
 ]

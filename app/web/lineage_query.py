@@ -11,31 +11,23 @@ graph does not hold, 503 while the graph is still reading the topics after a sta
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from agents import lineage_graph
+from agents.lineage_graph import LineageGraphReader
 from agents.lineage_model import DEFAULT_DEPTH, MAX_DEPTH, NodeIdError, NodeNotFound
-from app.web import router
 from app.web.responses import error_body
 from schemas.errors import FieldError
 
-if TYPE_CHECKING:
-    from app.service import LineageService
-
 STATIC = Path(__file__).parent / "static"
-_ASSETS = {"lineage.js": "text/javascript", "lineage.css": "text/css"}
+_TYPES = {".js": "text/javascript", ".css": "text/css"}
 
 
 def _error(status: int, path: str, message: str) -> web.Response:
     return web.json_response(error_body(status, [FieldError(path, message)]), status=status)
 
 
-def install(service: LineageService) -> None:
-    graph_service = lineage_graph.install(service)
-    routes = router(service)
-
+def install(routes: web.UrlDispatcher, graph_service: LineageGraphReader) -> None:
     async def get_lineage(request: web.Request) -> web.Response:
         node_id = request.query.get("nodeId")
         if not node_id:
@@ -70,13 +62,15 @@ def install(service: LineageService) -> None:
     async def page(request: web.Request) -> web.Response:
         return web.Response(text=(STATIC / "lineage.html").read_text(), content_type="text/html")
 
-    async def asset(request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        if name not in _ASSETS:
+    async def asset(request: web.Request) -> web.StreamResponse:
+        """A file of the page (its modules, styles and vendored libraries), never outside STATIC."""
+        wanted = (STATIC / request.match_info["path"]).resolve()
+        content_type = _TYPES.get(wanted.suffix)
+        if STATIC.resolve() not in wanted.parents or content_type is None or not wanted.is_file():
             raise web.HTTPNotFound()
-        return web.Response(text=(STATIC / name).read_text(), content_type=_ASSETS[name])
+        return web.FileResponse(wanted, headers={"Content-Type": content_type})
 
     routes.add_get("/api/v1/lineage", get_lineage)
     routes.add_get("/api/v1/lineage/status", lineage_status)
     routes.add_get("/lineage", page)
-    routes.add_get("/lineage/static/{name}", asset)
+    routes.add_get("/lineage/static/{path:.+}", asset)

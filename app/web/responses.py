@@ -3,9 +3,11 @@ the bearer token, and reading the body.
 
 Errors are `{"errors": [{"path": "$.run.runId", "message": "..."}]}` (README, REST) for
 every status a request can get, unknown routes and wrong methods included
-(`rest_middleware`). On the Egeria paths the body also carries the fields Egeria's Java
-clients read from a `VoidResponse` (`relatedHTTPCode`, `exceptionClassName`,
-`exceptionErrorMessage`), so an Egeria client reports the failure rather than a parse error.
+(`rest_middleware`). On the OpenLineage paths under Egeria's prefix the body also carries
+the fields Egeria's Java clients read from a `VoidResponse` (`relatedHTTPCode`,
+`exceptionClassName`, `exceptionErrorMessage`) and the status stays OpenLineage's; Egeria's
+own calls (validate-connector) answer as Egeria does, HTTP 200 with the FFDC fields
+(`egeria_answer`).
 
 The web server runs with `application_options()`: the middleware, and the connection
 options of `server_options()` - idle connections close after `KEEPALIVE_TIMEOUT_S`, and
@@ -30,16 +32,10 @@ from aiohttp import web
 from aiohttp.http_exceptions import ContentEncodingError
 from aiohttp.web_protocol import RequestPayloadError
 
+from schemas.egeria_rest import exception_for, ffdc_answer
 from schemas.errors import FieldError, summary
 
 log = logging.getLogger(__name__)
-
-_EGERIA_EXCEPTIONS = {
-    400: "org.odpi.openmetadata.frameworks.connectors.ffdc.InvalidParameterException",
-    401: "org.odpi.openmetadata.frameworks.connectors.ffdc.UserNotAuthorizedException",
-    404: "org.odpi.openmetadata.frameworks.connectors.ffdc.InvalidParameterException",
-}
-_EGERIA_SERVER_ERROR = "org.odpi.openmetadata.frameworks.connectors.ffdc.PropertyServerException"
 
 ACCEPTED_ENCODINGS = frozenset({"", "identity", "gzip", "deflate"})
 _CHUNK = 64 * 1024
@@ -83,10 +79,25 @@ def error_body(status: int, errors: Sequence[FieldError], *, egeria: bool = Fals
             {
                 "class": "VoidResponse",
                 "relatedHTTPCode": status,
-                "exceptionClassName": _EGERIA_EXCEPTIONS.get(status, _EGERIA_SERVER_ERROR),
+                "exceptionClassName": exception_for(status),
                 "exceptionErrorMessage": summary(errors, shown=1),
             }
         )
+    return body
+
+
+def egeria_answer(response_class: str, action_description: str, error: RequestError) -> dict[str, Any]:
+    """A refused call on an Egeria service path, as Egeria answers one: HTTP 200 with the FFDC
+    fields of `response_class` (the failure's status in `relatedHTTPCode`), plus `errors`."""
+    first_path = error.errors[0].path if error.errors else "$"
+    body = ffdc_answer(
+        response_class,
+        error.status,
+        summary(error.errors, shown=1),
+        action_description=action_description,
+        parameter_name=None if first_path.startswith("$") else first_path,
+    )
+    body["errors"] = [e.as_dict() for e in error.errors]
     return body
 
 

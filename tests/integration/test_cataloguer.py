@@ -4,7 +4,6 @@ from the cohort topic, graphs asked of both replicas."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -430,49 +429,3 @@ def test_lineage_another_member_shares_appears_in_the_graph(server: Server) -> N
         "other-member-collection"
     ]
     assert {"origin": mart, "destination": "job:spark:export.customers"} in graph[mart]["outEdges"]
-
-
-@pytest.mark.browser
-def test_the_lineage_page_draws_the_graph_in_a_headless_browser(server: Server, tmp_path: Path) -> None:
-    import asyncio
-
-    from tests.support.browser import headless_page
-
-    mart = ds("shop.marts.customers")
-    server.wait_graph(mart, {mart, ds("shop.raw.customers")})
-    url = f"{server.replicas[1].base_url}/lineage?nodeId={mart}&depth=20"
-    page_html = server.replicas[1].get("/lineage").text
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page_html), "the page must need no CDN"
-
-    async def drive() -> None:
-        async with headless_page(url) as page:
-            await page.wait_for("document.body.getAttribute('data-ready') === 'true'")
-            drawn = await page.evaluate(
-                "Array.from(document.querySelectorAll('g.node')).map(n => n.dataset.id)"
-            )
-            assert {mart, ds("shop.raw.customers"), "job:dbt:shop.customers"} <= set(drawn)
-            assert await page.evaluate("document.querySelectorAll('path.edge').length") >= 6
-            # Columns on demand: click the mart, then one of its columns.
-            await page.evaluate(
-                f"document.querySelector('g.node[data-id=\"{mart}\"]').dispatchEvent(new MouseEvent('click', {{bubbles: true}}))"
-            )
-            fields = await page.wait_for(
-                "Array.from(document.querySelectorAll('g.field')).map(f => f.dataset.id)"
-            )
-            assert f"datasetField:{DB}:shop.marts.customers:full_name" in fields
-            await page.evaluate(
-                f"document.querySelector('g.field[data-id=\"datasetField:{DB}:shop.marts.customers:full_name\"]')"
-                ".dispatchEvent(new MouseEvent('click', {bubbles: true}))"
-            )
-            await page.wait_for("document.querySelectorAll('g.field.related').length >= 2")
-            assert await page.evaluate("document.querySelectorAll('path.edge.column').length") >= 1
-            shot = await page.send("Page.captureScreenshot", format="png")
-            (tmp_path / "lineage.png").write_bytes(__import__("base64").b64decode(shot["data"]))
-            # A bad node id is shown on the page, not thrown.
-            await page.evaluate("window.lineageView.show('table:nope', '5')")
-            await page.wait_for("document.body.getAttribute('data-ready') === 'error'")
-            assert "nodeId" in await page.evaluate("document.getElementById('message').textContent")
-            errors = [e for e in page.errors if "400" not in e]
-            assert errors == [], errors
-
-    asyncio.run(drive())

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from agents.dead_letters import HEADER_REASON
+from runtime.dead_letters import HEADER_REASON
 from tests.conftest import WorkerFactory
 from tests.support.connectors import connector_env, write_connectors_file
 from tests.support.kafka import Broker, consume, create_topic, produce

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from agents.dead_letters import HEADER_ERRORS, HEADER_REASON, HEADER_SOURCE_TOPIC
+from runtime.dead_letters import HEADER_ERRORS, HEADER_REASON, HEADER_SOURCE_TOPIC
 from tests.conftest import WorkerFactory
 from tests.support.connectors import connector_env, write_connectors_file
 from tests.support.events import encoded, run_event

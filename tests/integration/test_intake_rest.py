@@ -289,6 +289,11 @@ def test_batch_items_travel_as_the_bytes_sent(deployment: Deployment) -> None:
 def test_validate_connector_reports_registered_ones_and_imports_nothing(deployment: Deployment) -> None:
     get = deployment.worker.get
     report = get(deployment.egeria("/validate-connector/file-log-store")).json()
+    # Egeria's ConnectorReportResponse (ConnectorReportResponse.java, common-services/ffdc-services,
+    # odpi/egeria commit fd77a62f569d79d997d459b6ae81685ba770129f).
+    assert report["class"] == "ConnectorReportResponse" and report["relatedHTTPCode"] == 200
+    assert report["connectorReport"]["connectorType"]["connectorProviderClassName"] == "file-log-store"
+    assert report["connectorReport"]["usesBlockingCalls"] is False
     assert report["registered"] is True
     assert report["canRun"] is True
     assert report["configured"] is True
@@ -304,7 +309,11 @@ def test_validate_connector_reports_registered_ones_and_imports_nothing(deployme
 
     for name in ("li_import_probe:Thing", "li_import_probe.Thing", "os:system"):
         refused = get(deployment.egeria(f"/validate-connector/{name}"))
-        assert refused.status_code == 404, name
+        # Egeria answers errors with HTTP 200 and the FFDC fields its Java client decodes.
+        assert refused.status_code == 200, name
+        assert refused.json()["relatedHTTPCode"] == 404
+        assert refused.json()["exceptionClassName"].endswith(".InvalidParameterException")
+        assert refused.json()["exceptionProperties"] == {"parameterName": "connectorProviderClassName"}
         assert refused.json()["errors"][0]["path"] == "connectorProviderClassName"
     assert not deployment.probe_marker.exists(), "a name from a request was imported"
 

@@ -1,28 +1,39 @@
-"""Headless Chromium (Debian's package) driven over the Chrome DevTools protocol, with aiohttp only.
+"""Headless Chromium from Debian's package, driven by Playwright's Python client.
 
-`.ci/install-browser` installs Chromium when it is missing (as root, apt-get). The browser
-runs with no access to any host but this machine (`--host-resolver-rules`), so a page that
-needed a CDN would fail here, and every console message and page error is collected.
+`.ci/install-browser` installs Debian's `chromium` when it is missing; Playwright launches
+that executable (`executable_path`), so no browser build of Playwright's own is downloaded
+(`playwright install` is never run). The browser resolves no host but 127.0.0.1
+(`--host-resolver-rules`), so a page that needed a CDN fails here; every console error, page
+error and request is recorded so a test can say what the page did.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
+import re
 import shutil
 import subprocess
-import tempfile
-import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import aiohttp
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ("chromium", "chromium-browser", "google-chrome")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+_LOAD_FAILED = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
 
 
 def chromium_path() -> str:
@@ -43,120 +54,60 @@ def chromium_path() -> str:
     raise RuntimeError("chromium installed but not found on PATH")
 
 
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium for as long as the block runs."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @dataclass
-class Page:
-    ws: aiohttp.ClientWebSocketResponse
-    console: list[dict[str, Any]] = field(default_factory=list)
+class WatchedPage:
+    """A page and what it did: console errors, uncaught errors, the URLs it requested."""
+
+    page: Page
     errors: list[str] = field(default_factory=list)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _pending: dict[int, asyncio.Future[Any]] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
 
-    async def send(self, method: str, **params: Any) -> Any:
-        call_id = next(self._ids)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[call_id] = future
-        await self.ws.send_json({"id": call_id, "method": method, "params": params})
-        return await asyncio.wait_for(future, 30)
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "assert"):
+            self.errors.append(f"console.{message.type}: {message.text}")
 
-    async def evaluate(self, expression: str) -> Any:
-        result = await self.send(
-            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
-        )
-        if "exceptionDetails" in result:
-            raise AssertionError(f"{expression}: {result['exceptionDetails']}")
-        return result["result"].get("value")
+    def _request(self, request: Request) -> None:
+        self.requests.append(request.url)
 
-    async def wait_for(self, expression: str, within: float = 30.0) -> Any:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            value = await self.evaluate(expression)
-            if value:
-                return value
-            await asyncio.sleep(0.2)
-        raise AssertionError(
-            f"never true in the page: {expression}\nconsole: {self.console}\nerrors: {self.errors}"
-        )
-
-    async def _read(self) -> None:
-        async for message in self.ws:
-            data = message.json()
-            if "id" in data and data["id"] in self._pending:
-                future = self._pending.pop(data["id"])
-                if not future.done():
-                    if "error" in data:
-                        future.set_exception(RuntimeError(str(data["error"])))
-                    else:
-                        future.set_result(data.get("result", {}))
-                continue
-            method, params = data.get("method"), data.get("params", {})
-            if method == "Runtime.consoleAPICalled":
-                text = " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))
-                self.console.append({"type": params.get("type"), "text": text})
-                if params.get("type") in ("error", "assert"):
-                    self.errors.append(f"console.{params.get('type')}: {text}")
-            elif method == "Runtime.exceptionThrown":
-                details = params.get("exceptionDetails", {})
-                self.errors.append(
-                    f"exception: {details.get('exception', {}).get('description') or details.get('text')}"
-                )
-            elif method == "Log.entryAdded":
-                entry = params.get("entry", {})
-                if entry.get("level") == "error":
-                    self.errors.append(f"log: {entry.get('text')} {entry.get('url', '')}")
+    def unexpected_errors(self, *statuses: int) -> list[str]:
+        """Errors other than the browser's own report of an answer with one of these statuses."""
+        allowed = {str(s) for s in statuses}
+        return [e for e in self.errors if not ((m := _LOAD_FAILED.search(e)) and m.group(1) in allowed)]
 
 
-@asynccontextmanager
-async def headless_page(url: str) -> AsyncIterator[Page]:
-    """Open url in a fresh headless Chromium; yields the page once it is loaded."""
-    binary = chromium_path()
-    profile = tempfile.mkdtemp(prefix="chromium-")
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, before any awaiting
-        [
-            binary,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-dev-shm-usage",
-            f"--user-data-dir={profile}",
-            "--remote-debugging-port=0",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "--window-size=1400,900",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+@contextmanager
+def watched_page(browser: Browser, width: int = 1400, height: int = 900) -> Iterator[WatchedPage]:
+    """A fresh page (own storage, UTC clock) in the browser, closed after the block."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, timezone_id="UTC", locale="en-GB"
     )
+    page = context.new_page()
+    watched = WatchedPage(page)
+    page.on("console", watched._console)
+    page.on("pageerror", lambda error: watched.errors.append(f"page error: {error}"))
+    page.on("request", watched._request)
+    context.on("request", watched._request)
     try:
-        port_file = Path(profile) / "DevToolsActivePort"
-        deadline = time.monotonic() + 60
-        while not port_file.exists() or not port_file.read_text().strip():
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"chromium did not start (exit {process.poll()})")
-            await asyncio.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"http://127.0.0.1:{port}/json/list") as response:
-                targets = await response.json()
-            target = next(t for t in targets if t.get("type") == "page")
-            async with session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
-                page = Page(ws)
-                reader = asyncio.create_task(page._read())
-                try:
-                    for domain in ("Runtime.enable", "Log.enable", "Page.enable"):
-                        await page.send(domain)
-                    await page.send("Page.navigate", url=url)
-                    await page.wait_for("document.readyState === 'complete'")
-                    yield page
-                finally:
-                    reader.cancel()
-                    with suppress(asyncio.CancelledError, Exception):
-                        await reader
+        yield watched
     finally:
-        process.kill()
-        process.wait(timeout=30)
-        shutil.rmtree(profile, ignore_errors=True)
+        context.close()
+
+
+def screenshot(page: Page, directory: Path, name: str) -> Path:
+    """Saves the page as directory/name.png and says where."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.png"
+    page.screenshot(path=str(path))
+    print(f"screenshot: {path}")
+    return path

@@ -157,3 +157,34 @@ def _wait_for_partitions(consumer: KafkaConsumer, topic: str, timeout: float) ->
             return [TopicPartition(topic, p) for p in sorted(partitions)]
         time.sleep(0.2)
     raise TimeoutError(f"topic {topic} never appeared")
+
+
+def read_to_end(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Record]:
+    """Every record of `topic` up to the high watermark its fetches report, partition by
+    partition (never end offsets, which the embedded broker under-reports)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_bytes=16 * 1024 * 1024,
+        max_partition_fetch_bytes=16 * 1024 * 1024,
+    )
+    try:
+        partitions = _wait_for_partitions(consumer, topic, timeout)
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        records: list[Record] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=300, max_records=5000).values():
+                records.extend(
+                    Record(m.topic, m.partition, m.offset, m.key, m.value, dict(m.headers or []))
+                    for m in batch
+                )
+            marks = {tp: consumer.highwater(tp) for tp in partitions}
+            if all(mark is not None and consumer.position(tp) >= mark for tp, mark in marks.items()):
+                return records
+        raise TimeoutError(f"{topic} was not read to its end within {timeout}s")
+    finally:
+        with suppress(Exception):
+            consumer.close()

@@ -367,8 +367,22 @@ _ENTITY_TYPES = (
 _RELATIONSHIP_TYPES = ("DataFlow", "LineageMapping", "ProcessHierarchy", "ProcessPort", "ControlFlow")
 
 
-def lineage_history(member: Member, count: int, seed: int = 7) -> list[OMRSEventV1]:
-    """`count` instance events one member publishes about its lineage, in publication order.
+@dataclass
+class LineageHistory:
+    """Instance events one member published, and what that member holds once they are all out:
+    the truth a reference copy must end at, written by the generator, not by the rules under test."""
+
+    events: list[OMRSEventV1]
+    entities: dict[str, EntityDetail]
+    """Every entity the member still holds, at its last version (soft-deleted ones included)."""
+    relationships: dict[str, Relationship]
+    removed: set[str]
+    """Entity guids the member purged or re-identified away."""
+
+
+def lineage_history(member: Member, count: int, seed: int = 7) -> LineageHistory:
+    """`count` instance events (one more when the last step is a delete and its follow-up)
+    one member publishes about its lineage, in publication order.
 
     Mixes: new entities and relationships, updates, classifications (full entity and
     proxy-only), soft deletes and restores, purges, re-identifies, batches, and stale
@@ -484,13 +498,31 @@ def lineage_history(member: Member, count: int, seed: int = 7) -> list[OMRSEvent
             continue
         events.append(event)
         history.append(event)
-    return events[:count]
+    removed = {g for g in _entity_guids(events) if g not in live}
+    return LineageHistory(events, live, rels, removed)
+
+
+def _entity_guids(events: list[OMRSEventV1]) -> set[str]:
+    guids: set[str] = set()
+    for event in events:
+        section = event.instance_event_section
+        if section is None:
+            continue
+        for bean in [
+            section.entity,
+            *((section.instance_batch.entities or []) if section.instance_batch else []),
+        ]:
+            if bean is not None and bean.guid:
+                guids.add(bean.guid)
+        if section.original_instance_guid and "ENTITY" in section.event_type.value:
+            guids.add(section.original_instance_guid)
+    return guids
 
 
 # -- where a test server's cohort events go ----------------------------------------------
 def cohort_topic(env: dict[str, str], kind: str | None, cohort: str = "testCohort") -> str:
     """A cohort topic of the server `env` configures: kind "registration"/"types"/"instances", None = single."""
-    from app.topics import cohort_dedicated_topic, cohort_single_topic
+    from agents.cohort_topics import cohort_dedicated_topic, cohort_single_topic
 
     root = env["LINEAGE_TOPIC_ROOT"]
     return cohort_single_topic(root, cohort) if kind is None else cohort_dedicated_topic(root, cohort, kind)

@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from agents.openlineage_publish import AcceptedEvent, PublishFailed
-from app.web.lineage_intake import IntakeSettings, LineageIntakeViews, add_routes
+from app.web.lineage_intake import IntakeConfig, LineageIntakeViews, add_routes
 from app.web.responses import application_options
 from tests.support.raw_http import Answer, read_answer, request_bytes
 
@@ -29,7 +29,7 @@ SERVER = "li-test"
 EGERIA = f"/servers/{SERVER}/open-metadata/integration-services/lineage-integrator/users/erin"
 
 
-def intake_settings(**changes: Any) -> IntakeSettings:
+def intake_settings(**changes: Any) -> IntakeConfig:
     values: dict[str, Any] = {
         "server_name": SERVER,
         "api_token": TOKEN,
@@ -37,7 +37,7 @@ def intake_settings(**changes: Any) -> IntakeSettings:
         "max_batch_bytes": 32 * 1024 * 1024,
     }
     values.update(changes)
-    return IntakeSettings(**values)
+    return IntakeConfig(**values)
 
 
 @dataclass
@@ -56,7 +56,7 @@ class RecordingPublisher:
         return [None] * len(events)
 
 
-def intake_app(settings: IntakeSettings, publisher: RecordingPublisher) -> web.Application:
+def intake_app(settings: IntakeConfig, publisher: RecordingPublisher) -> web.Application:
     """The worker's REST intake, plus `GET /health` answering at once (to see the loop is free)."""
     app = web.Application(**application_options())
     add_routes(app.router, LineageIntakeViews(settings, publisher))
@@ -120,7 +120,7 @@ class RunningServer:
 
 @contextmanager
 def running_intake(
-    settings: IntakeSettings | None = None,
+    settings: IntakeConfig | None = None,
 ) -> Iterator[tuple[RunningServer, RecordingPublisher]]:
     publisher = RecordingPublisher()
     server = RunningServer(intake_app(settings or intake_settings(), publisher)).start()

@@ -7,7 +7,6 @@ only through LINEAGE_* variables, exactly as a user runs it.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -120,10 +119,6 @@ class WorkerProcess:
             return self.process.returncode if self.process else None
         os.killpg(self.process.pid, signal.SIGKILL)
         return self.process.wait(timeout=30)
-
-    def cleanup(self) -> None:
-        self.kill()
-        shutil.rmtree(self.data_dir / f"worker-{self.web_port}", ignore_errors=True)
 
 
 def wait_until(predicate: Any, timeout: float = 60.0, interval: float = 0.3, message: str = "") -> Any:

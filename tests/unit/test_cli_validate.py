@@ -44,11 +44,11 @@ def test_json_lines_with_errors_print_index_and_path(
     source.write_text("\n".join(json.dumps(e) for e in (good, bad, good)) + "\n{oops\n")
     code, out, err = run(capsys, str(source))
     assert code == 1
-    assert "event 1: $.run.runId:" in out
-    assert "event 1: $.producer:" in out
-    assert "event 3: $:" in out
-    assert "event 0" not in out
-    assert "event 2" not in out
+    # Numbered as `send` numbers them: file lines, from 1.
+    assert "line 2: $.run.runId:" in out
+    assert "line 2: $.producer:" in out
+    assert "line 4: $:" in out
+    assert {row.split(":")[0] for row in out.splitlines()} == {"line 2", "line 4"}
     assert "2 invalid event(s)" in err
 
 
@@ -58,4 +58,4 @@ def test_an_array_checked_as_the_wrong_kind_fails(capsys: pytest.CaptureFixture[
     source.write_text(json.dumps([event]))
     code, out, _ = run(capsys, "--kind", "omrs", str(source))
     assert code == 1
-    assert out.startswith("event 0: $")
+    assert out.startswith("event 1: $")

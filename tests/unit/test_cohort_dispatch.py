@@ -1,53 +1,53 @@
-"""Every category and event type is either handled or explicitly ignored; the service wires it all."""
+"""The worker wires its streams, the cohort follower, the views and readiness from its settings."""
 
 from __future__ import annotations
 
-from agents import cohort_member
-from agents.cohort_instances import DISPATCH
-from app.service import create_service
+from pathlib import Path
+
+from app.service import Worker, build_worker
 from app.settings import Settings
-from app.web import install_views
-from schemas.omrs import OMRSInstanceEventType, OMRSRegistryEventType, OMRSTypeDefEventType
 
 
-def service(**overrides: object):  # type: ignore[no-untyped-def]
-    settings = Settings(broker="kafka://127.0.0.1:9", server_name="unit", **overrides)  # type: ignore[arg-type]
-    return create_service(settings, installers=[cohort_member.install, install_views])
+def worker(tmp_path: Path, **overrides: object) -> Worker:
+    settings = Settings(broker="kafka://127.0.0.1:9", server_name="unit", data_dir=tmp_path, **overrides)  # type: ignore[arg-type]
+    return build_worker(settings)
 
 
-def test_every_event_type_has_a_handler_or_a_reason(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    member = cohort_member.member_of(service(data_dir=tmp_path))
-    assert member is not None
-    assert set(member.registry.handlers) == set(OMRSRegistryEventType)
-    assert set(member.typedefs.handlers) == set(OMRSTypeDefEventType)
-    assert set(DISPATCH) == set(OMRSInstanceEventType)
-    ignored = [
-        v
-        for v in [*member.registry.handlers.values(), *member.typedefs.handlers.values(), *DISPATCH.values()]
-        if isinstance(v, str) and v not in ("copy", "error")
-    ]
-    assert ignored and all(len(reason) > 10 for reason in ignored)
+def test_streams_follower_views_and_readiness_are_wired(tmp_path: Path) -> None:
+    w = worker(tmp_path)
+    streams = {s.name: s.group_id for s in w.runtime.streams}
+    assert streams["openlineage-intake"] == "unit.openlineage-intake"
+    assert streams["catalogue"] == "unit.catalogue"
+    assert streams["connector.file-log-store"] == "unit.connector.file-log-store"
+    assert streams["connector.cataloguer"] == "unit.connector.cataloguer"
+    [follower] = w.runtime.followers
+    assert follower.ownership_group == "unit.cohort"
+    assert set(follower.topics) == set(w.names.cohort("cocoCohort").inbound)
+    routes = {r.resource.canonical for r in w.app.web.web_app.router.routes()}  # type: ignore[attr-defined]
+    assert {"/api/v1/cohort/members", "/api/v1/cohort/errors", "/api/v1/lineage", "/ready"} <= routes
+    conditions = w.readiness.conditions()
+    assert {"cohort_registered", "read:cohort", "owners:cohort", "stream:catalogue"} <= set(conditions)
 
 
-def test_agents_views_and_readiness_are_installed(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    svc = service(data_dir=tmp_path)
-    streams = {stream.stream_name for stream in svc.streams}
-    assert {"cohort-intake", "cohort-registry", "cohort-typedefs", "cohort-instances"} <= streams
-    routes = {r.resource.canonical for r in svc.app.web.web_app.router.routes()}  # type: ignore[attr-defined]
-    assert {"/api/v1/cohort/members", "/api/v1/cohort/errors", "/api/v1/cohort/types"} <= routes
-    assert "cohort_registered" in svc.readiness.conditions
+def test_no_cohort_means_no_cohort_follower(tmp_path: Path) -> None:
+    w = worker(tmp_path, cohorts=[])
+    assert w.cohort is None and w.runtime.followers == []
+    assert "cohort_registered" not in w.readiness.conditions()
 
 
-def test_no_cohort_means_no_cohort_agents(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    svc = service(data_dir=tmp_path, cohorts=[])
-    assert cohort_member.member_of(svc) is None
-    assert "cohort_registered" not in svc.readiness.conditions
-
-
-def test_kept_types_come_from_the_setting_or_the_lineage_defaults(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from agents.cohort_instances import copy_policy
+def test_kept_types_come_from_the_setting_or_the_lineage_defaults(tmp_path: Path) -> None:
     from schemas.open_metadata_types import LINEAGE_TYPE_NAMES
 
-    assert copy_policy(service(data_dir=tmp_path)).kept_types == frozenset(LINEAGE_TYPE_NAMES)
-    custom = service(data_dir=tmp_path, reference_copy_types="Process, DataFlow")
-    assert copy_policy(custom).kept_types == frozenset({"Process", "DataFlow"})
+    assert worker(tmp_path / "a").cohort.config.kept_types == frozenset(LINEAGE_TYPE_NAMES)  # type: ignore[union-attr]
+    custom = worker(tmp_path / "b", reference_copy_types="Process, DataFlow")
+    assert custom.cohort.config.kept_types == frozenset({"Process", "DataFlow"})  # type: ignore[union-attr]
+
+
+def test_every_topic_is_declared_with_its_partitions(tmp_path: Path) -> None:
+    w = worker(tmp_path, topic_partitions=3)
+    specs = {spec.name: spec for spec in w.runtime.topics}
+    assert specs[w.names.catalogue].partitions == 3 and specs[w.names.catalogue].owned
+    state = specs[w.names.catalogue_state]
+    assert state.compacted and state.copartitioned_with == w.names.catalogue
+    assert not specs["openlineage.events"].owned
+    assert all(name in specs for name in w.names.cohort("cocoCohort").inbound)

@@ -1,43 +1,52 @@
-"""TypeDef comparison: which clash gets which error code."""
+"""TypeDef events over a replica's cohort state: learned per cohort, conflicts answered, own
+events and error events handled (the rules themselves: tests/unit/test_cohort_types.py)."""
 
 from __future__ import annotations
 
-from agents.cohort_typedefs import attribute_typedef_clash, typedef_clash
-from schemas.omrs import OMRSEventErrorCode
+from agents.cohort_errors import ErrorLog, recent_errors
+from agents.cohort_identity import CohortIdentity
+from agents.cohort_typedefs import CohortTypeDefs, cohort_types
+from runtime.kv import MemoryKeyValue
+from runtime.metrics import Metrics
+from schemas.omrs import OMRSEventErrorCode, typedef_error_event
 from schemas.open_metadata_types import type_named
+from tests.support.omrs_events import Member, new_entity_typedef
 
 PROCESS = type_named("Process")
 assert PROCESS is not None
+US = CohortIdentity("22222222-2222-4222-8222-222222222222", "lineage", "catalogue", "org", "http://x:1")
+EGERIA = Member("cocoMDS1")
 
 
-def test_agreeing_and_unknown_typedefs_are_fine() -> None:
-    assert typedef_clash("Process", PROCESS.guid, PROCESS.version) is None
-    assert typedef_clash("Process", PROCESS.guid, None) is None
-    assert typedef_clash("CustomerRecord", "0000-1111", 7) is None
+def handler() -> CohortTypeDefs:
+    return CohortTypeDefs(US, ErrorLog(US, Metrics()))
 
 
-def test_name_or_guid_clash_is_conflicting_typedefs() -> None:
-    by_name = typedef_clash("Process", "another-guid", PROCESS.version)
-    by_guid = typedef_clash("Procedure", PROCESS.guid, 1)
-    for clash in (by_name, by_guid):
-        assert clash is not None
-        assert clash.code is OMRSEventErrorCode.CONFLICTING_TYPEDEFS
-        assert clash.ours is PROCESS
+def test_a_newer_version_is_learned_in_its_cohort_only_and_answers_nothing() -> None:
+    kv = MemoryKeyValue()
+    newer = new_entity_typedef(EGERIA, "Process", PROCESS.guid, PROCESS.version + 4, "Asset")
+    assert handler().apply(kv, "coco", newer, "1", acting=True) == []
+    assert cohort_types(kv, "coco").type_named("Process").version == PROCESS.version + 4  # type: ignore[union-attr]
+    assert cohort_types(kv, "other").type_named("Process").version == PROCESS.version  # type: ignore[union-attr]
 
 
-def test_other_version_is_a_patch_mismatch() -> None:
-    clash = typedef_clash("Process", PROCESS.guid, PROCESS.version + 1)
-    assert clash is not None
-    assert clash.code is OMRSEventErrorCode.TYPEDEF_PATCH_MISMATCH
-    assert str(PROCESS.version) in clash.message
+def test_a_known_name_with_another_guid_is_answered_by_the_acting_replica_and_learned_nowhere() -> None:
+    kv = MemoryKeyValue()
+    clash = new_entity_typedef(EGERIA, "Process", "11111111-2222-3333-4444-555555555555", 1, "Asset")
+    [answer] = handler().apply(kv, "coco", clash, "1", acting=False)
+    assert answer.error_section is not None
+    assert answer.error_section.error_code is OMRSEventErrorCode.CONFLICTING_TYPEDEFS
+    assert answer.error_section.other_metadata_collection_id == EGERIA.collection_id
+    assert cohort_types(kv, "coco").type_named("Process").guid == PROCESS.guid  # type: ignore[union-attr]
 
 
-def test_attribute_typedefs() -> None:
-    string_guid = "b34a64b9-554a-42b1-8f8a-7d5c2339f9c4"
-    assert attribute_typedef_clash("string", string_guid, 1) is None
-    clash = attribute_typedef_clash("string", "x", 1)
-    assert clash is not None and clash.code is OMRSEventErrorCode.CONFLICTING_ATTRIBUTE_TYPEDEFS
-    clash = attribute_typedef_clash("text", string_guid, 1)
-    assert clash is not None and clash.code is OMRSEventErrorCode.CONFLICTING_ATTRIBUTE_TYPEDEFS
-    clash = attribute_typedef_clash("string", string_guid, 2)
-    assert clash is not None and clash.code is OMRSEventErrorCode.TYPEDEF_PATCH_MISMATCH
+def test_our_own_typedefs_read_back_change_nothing_and_errors_aimed_at_us_are_kept() -> None:
+    kv = MemoryKeyValue()
+    ours = new_entity_typedef(Member("lineage", US.collection_id), "Process", "another-guid", 1, "Asset")
+    assert handler().apply(kv, "coco", ours, "1", acting=True) == []
+    assert kv.get(b"cohort/types/coco") is None
+    aimed = typedef_error_event(
+        EGERIA.originator, OMRSEventErrorCode.CONFLICTING_TYPEDEFS, "yours", US.collection_id
+    )
+    assert handler().apply(kv, "coco", aimed, "2", acting=True) == []
+    assert [e["errorSection"]["errorMessage"] for e in recent_errors(kv)] == ["yours"]

@@ -448,7 +448,7 @@ def test_facet_keys_named_like_models_stay_in_paths() -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"{not json", "not JSON"),
+        (b"{not json", "invalid JSON"),
         (b"", "no JSON value"),
         (b"\xff\xfe\x00", "must be UTF-8"),
         (b"[1, 2]", "JSON object"),

@@ -6,7 +6,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.partitioner import KeyPartitioner
+from runtime.partitioner import KeyPartitioner
 
 PARTITION_LISTS = st.lists(st.integers(0, 63), min_size=1, max_size=12, unique=True).map(sorted)
 

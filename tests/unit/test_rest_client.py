@@ -10,7 +10,7 @@ import pytest
 
 from app.broker import free_port
 from app.client import LineageIntegratorClient, LineageIntegratorError
-from app.lineage_input import NotAnEvent, event_bytes
+from schemas.event_bytes import NotAnEvent, event_bytes
 from schemas.json_text import dump_json
 from schemas.openlineage import parse_event
 from tests.support.events import run_event

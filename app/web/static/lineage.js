@@ -1,259 +1,340 @@
-// Draws GET /api/v1/lineage as SVG: layers by distance from the chosen node (upstream left,
-// downstream right), datasets and jobs as boxes, edges as curves. A dataset's columns open on
-// click; a column's lineage (GET /api/v1/lineage?nodeId=datasetField:...) is then drawn
-// between the open columns and listed in the side panel. No library, no network but this server.
-(function () {
-  "use strict";
-  var SVG = "http://www.w3.org/2000/svg";
-  var W = 230, H = 44, ROW = 20, GAP_X = 110, GAP_Y = 26, PAD = 30;
-  var state = { graph: [], start: null, open: {}, column: null, columnGraph: [] };
-  var svg = document.getElementById("graph");
-  var details = document.getElementById("details");
-  var message = document.getElementById("message");
+// The lineage explorer: a start screen (namespaces, jobs, datasets, search), the job and dataset
+// graph around a node (optionally as it was at a point in time), the column graph of a dataset
+// or column, and a side panel for what is selected. The address bar always says what is shown:
+//   /lineage?ns=N                                      the start screen on namespace N
+//   /lineage?nodeId=job:ns:name&depth=5&asOf=ISO        the graph around a node, at a time
+//   /lineage?nodeId=dataset:ns:name&view=columns        the column graph of a dataset
+//   ...&selected=ID                                      the node whose panel is open
 
-  function el(name, attrs, parent) {
-    var node = document.createElementNS(SVG, name);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (parent) parent.appendChild(node);
-    return node;
+import { ApiError, adoptTokenFromAddress, api, setToken, token } from "./api.js";
+import { clear, formatTime, fromLocalInput, h, toLocalInput } from "./dom.js";
+import { GraphView } from "./graph-view.js";
+import { columnModel, kindOfId, lineageModel } from "./model.js";
+import { columnPanel, datasetPanel, jobPanel } from "./panels.js";
+import { columnScene, lineageScene } from "./scenes.js";
+import { setupSearch } from "./search.js";
+import { startScreen } from "./start.js";
+
+const DEFAULT_DEPTH = 5;
+const KEEP = ["depth", "asOf"]; // settings a navigation carries over
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  body: document.body,
+  start: $("start"),
+  graphSection: $("graph-view"),
+  panel: $("panel"),
+  panelBody: $("panel-body"),
+  status: $("status"),
+  alert: $("alert"),
+  depth: $("depth"),
+  asOf: $("as-of"),
+  asOfNote: $("as-of-note"),
+  legend: $("legend"),
+  viewToggle: $("view-toggle"),
+};
+
+const state = { key: null, loading: null, model: null, columns: false, shown: 0, namespaces: null, params: {} };
+const timings = {};
+
+function readParams() {
+  const q = new URLSearchParams(window.location.search);
+  const depth = Number.parseInt(q.get("depth") || "", 10);
+  return {
+    nodeId: q.get("nodeId") || "",
+    depth: Number.isFinite(depth) && depth >= 0 ? depth : DEFAULT_DEPTH,
+    asOf: q.get("asOf") || "",
+    view: q.get("view") || "",
+    selected: q.get("selected") || "",
+    ns: q.get("ns") || "",
+  };
+}
+
+function href(params) {
+  const q = new URLSearchParams();
+  const current = readParams();
+  const merged = { ...Object.fromEntries(KEEP.map((k) => [k, current[k]])), ...params };
+  for (const key of ["ns", "nodeId", "view", "depth", "asOf", "selected"]) {
+    const value = merged[key];
+    if (value === undefined || value === null || value === "") continue;
+    if (key === "depth" && Number(value) === DEFAULT_DEPTH) continue;
+    q.set(key, String(value));
   }
+  const search = q.toString();
+  return `${window.location.pathname}${search ? `?${search}` : ""}`;
+}
 
-  function text(parent, x, y, value, cls) {
-    var t = el("text", { x: x, y: y, "class": cls || "" }, parent);
-    t.textContent = value.length > 34 ? value.slice(0, 15) + "\u2026" + value.slice(-18) : value;
-    return t;
-  }
+function go(params, { replace = false } = {}) {
+  const url = href(params);
+  if (replace || url === window.location.pathname + window.location.search) window.history.replaceState(null, "", url);
+  else window.history.pushState(null, "", url);
+  route();
+}
 
-  function say(msg) {
-    message.textContent = msg || "";
-    message.className = msg ? "shown" : "";
-  }
-
-  function fetchLineage(nodeId, depth) {
-    var url = "/api/v1/lineage?nodeId=" + encodeURIComponent(nodeId) + "&depth=" + encodeURIComponent(depth);
-    return fetch(url, { headers: { Accept: "application/json" } }).then(function (response) {
-      return response.json().then(function (body) {
-        if (!response.ok) {
-          var errors = (body && body.errors) || [];
-          throw new Error(errors.map(function (e) { return e.message; }).join("; ") || response.statusText);
-        }
-        return body;
-      });
-    });
-  }
-
-  // Layer = signed distance from the start node: downstream positive, upstream negative.
-  function layers(graph, start) {
-    var byId = {};
-    graph.forEach(function (n) { byId[n.id] = n; });
-    var layer = {};
-    layer[start] = 0;
-    [["outEdges", "destination", 1], ["inEdges", "origin", -1]].forEach(function (dir) {
-      var queue = [start], seen = {};
-      seen[start] = true;
-      while (queue.length) {
-        var id = queue.shift(), node = byId[id];
-        if (!node) continue;
-        node[dir[0]].forEach(function (e) {
-          var next = e[dir[1]];
-          if (!seen[next] && byId[next]) {
-            seen[next] = true;
-            if (!(next in layer)) layer[next] = layer[id] + dir[2];
-            queue.push(next);
-          }
-        });
-      }
-    });
-    graph.forEach(function (n) { if (!(n.id in layer)) layer[n.id] = 0; });
-    return layer;
-  }
-
-  function nodeHeight(n) {
-    var fields = state.open[n.id] ? (n.data.fields || []).length : 0;
-    return H + fields * ROW + (fields ? 6 : 0);
-  }
-
-  function layout(graph, start) {
-    var layer = layers(graph, start), columns = {}, pos = {};
-    graph.forEach(function (n) { (columns[layer[n.id]] = columns[layer[n.id]] || []).push(n); });
-    var keys = Object.keys(columns).map(Number).sort(function (a, b) { return a - b; });
-    var min = keys.length ? keys[0] : 0;
-    keys.forEach(function (k) {
-      var col = columns[k];
-      col.sort(function (a, b) {  // barycentre of already placed neighbours, then id
-        function centre(n) {
-          var ys = n.inEdges.concat(n.outEdges).map(function (e) {
-            var other = e.origin === n.id ? e.destination : e.origin;
-            return pos[other] ? pos[other].y : null;
-          }).filter(function (y) { return y !== null; });
-          return ys.length ? ys.reduce(function (s, y) { return s + y; }, 0) / ys.length : Infinity;
-        }
-        var ca = centre(a), cb = centre(b);
-        return ca === cb ? (a.id < b.id ? -1 : 1) : ca - cb;
-      });
-      var y = PAD;
-      col.forEach(function (n) {
-        pos[n.id] = { x: PAD + (k - min) * (W + GAP_X), y: y, h: nodeHeight(n) };
-        y += pos[n.id].h + GAP_Y;
-      });
-    });
-    return pos;
-  }
-
-  function curve(x1, y1, x2, y2) {
-    var mid = (x1 + x2) / 2;
-    return "M" + x1 + "," + y1 + " C" + mid + "," + y1 + " " + mid + "," + y2 + " " + x2 + "," + y2;
-  }
-
-  function draw() {
-    while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var defs = el("defs", {}, svg);
-    var marker = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7,
-                                markerHeight: 7, orient: "auto-start-reverse" }, defs);
-    el("path", { d: "M0,0 L10,5 L0,10 z", fill: "#8c959f" }, marker);
-    var pos = layout(state.graph, state.start), width = 0, height = 0, fieldPos = {};
-    var edges = el("g", { "class": "edges" }, svg), nodes = el("g", { "class": "nodes" }, svg);
-    state.graph.forEach(function (n) {
-      n.outEdges.forEach(function (e) {
-        var a = pos[e.origin], b = pos[e.destination];
-        if (!a || !b) return;
-        el("path", { "class": "edge", d: curve(a.x + W, a.y + H / 2, b.x, b.y + H / 2), "marker-end": "url(#arrow)",
-                     "data-origin": e.origin, "data-destination": e.destination }, edges);
-      });
-    });
-    state.graph.forEach(function (n) {
-      var p = pos[n.id], kind = n.type === "JOB" ? "job" : "dataset";
-      var g = el("g", { "class": "node " + kind + (n.id === state.start ? " start" : ""), "data-id": n.id,
-                        transform: "translate(" + p.x + "," + p.y + ")" }, nodes);
-      el("rect", { "class": "box", width: W, height: p.h, rx: kind === "job" ? 14 : 3 }, g);
-      text(g, 10, 18, n.data.name || n.id);
-      text(g, 10, 34, n.data.namespace || "", "ns");
-      g.addEventListener("click", function (ev) { ev.stopPropagation(); select(n); });
-      if (state.open[n.id]) {
-        (n.data.fields || []).forEach(function (f, i) {
-          var related = state.columnGraph.some(function (c) { return c.id === f.nodeId; });
-          var fg = el("g", { "class": "field" + (state.column === f.nodeId ? " selected" : related ? " related" : ""),
-                             "data-id": f.nodeId, transform: "translate(6," + (H + i * ROW) + ")" }, g);
-          el("rect", { width: W - 12, height: ROW - 2, rx: 2 }, fg);
-          text(fg, 6, 13, f.name + (f.type ? " : " + f.type : ""));
-          fieldPos[f.nodeId] = { x: p.x + 6, y: p.y + H + i * ROW + ROW / 2 };
-          fg.addEventListener("click", function (ev) { ev.stopPropagation(); followColumn(f.nodeId); });
-        });
-      }
-      width = Math.max(width, p.x + W + PAD);
-      height = Math.max(height, p.y + p.h + PAD);
-    });
-    state.columnGraph.forEach(function (c) {
-      c.outEdges.forEach(function (e) {
-        var a = fieldPos[e.origin], b = fieldPos[e.destination];
-        if (a && b) el("path", { "class": "edge column", d: curve(a.x + W - 12, a.y, b.x, b.y) }, edges);
-      });
-    });
-    svg.setAttribute("width", Math.max(width, 400));
-    svg.setAttribute("height", Math.max(height, 300));
-    svg.setAttribute("data-nodes", String(state.graph.length));
-  }
-
-  function row(dl, name, value) {
-    if (value === null || value === undefined || value === "" || value.length === 0) return;
-    var dt = document.createElement("dt"), dd = document.createElement("dd");
-    dt.textContent = name;
-    dd.textContent = Array.isArray(value) ? value.join(", ") : String(value);
-    dl.appendChild(dt);
-    dl.appendChild(dd);
-  }
-
-  function ids(list) {
-    return (list || []).map(function (i) { return i.namespace + ":" + i.name; });
-  }
-
-  function select(n) {
-    if (n.type !== "JOB") state.open[n.id] = !state.open[n.id];
-    details.innerHTML = "";
-    var h = document.createElement("h2");
-    h.textContent = n.id;
-    details.appendChild(h);
-    var dl = document.createElement("dl"), d = n.data;
-    row(dl, "Open metadata type", d.typeName);
-    row(dl, "Qualified name", d.qualifiedName);
-    row(dl, "Description", d.description);
-    row(dl, "Owner", d.owner);
-    row(dl, "Processing", n.type === "JOB" ? d.type : null);
-    row(dl, "Inputs", ids(d.inputs));
-    row(dl, "Outputs", ids(d.outputs));
-    row(dl, "Parent job", d.parentJob ? d.parentJob.namespace + ":" + d.parentJob.name : null);
-    row(dl, "Child jobs", ids(d.childJobs));
-    row(dl, "Also known as", d.symlinks);
-    row(dl, "Columns", (d.fields || []).map(function (f) { return f.name; }));
-    row(dl, "Home repositories", d.homeMetadataCollectionIds);
-    details.appendChild(dl);
-    if (d.sql) {
-      var pre = document.createElement("pre");
-      pre.textContent = d.sql;
-      details.appendChild(pre);
-    }
-    draw();
-  }
-
-  function followColumn(fieldId) {
-    var depth = document.getElementById("depth").value || "20";
-    fetchLineage(fieldId, depth).then(function (body) {
-      state.column = fieldId;
-      state.columnGraph = body.graph || [];
-      state.columnGraph.forEach(function (c) {  // open the datasets the column lineage runs through
-        state.graph.forEach(function (n) {
-          if (n.data.namespace === c.data.namespace && n.data.name === c.data.dataset) state.open[n.id] = true;
-        });
-      });
-      details.innerHTML = "";
-      var h = document.createElement("h2");
-      h.textContent = fieldId;
-      details.appendChild(h);
-      var dl = document.createElement("dl");
-      var me = state.columnGraph.filter(function (c) { return c.id === fieldId; })[0];
-      row(dl, "Type", me && me.data.fieldType);
-      row(dl, "Column lineage", state.columnGraph.filter(function (c) { return c.id !== fieldId; })
-        .map(function (c) { return c.id.replace(/^datasetField:/, ""); }));
-      details.appendChild(dl);
-      say("");
-      draw();
-    }).catch(function (err) { say(err.message); });
-  }
-
-  function show(nodeId, depth) {
-    if (!nodeId) { say("Give a node: dataset:{namespace}:{name} or job:{namespace}:{name}"); return; }
-    var url = new URL(window.location.href);
-    url.searchParams.set("nodeId", nodeId);
-    url.searchParams.set("depth", depth);
-    window.history.replaceState(null, "", url.toString());
-    fetchLineage(nodeId, depth).then(function (body) {
-      state.graph = body.graph || [];
-      state.start = nodeId;
-      state.column = null;
-      state.columnGraph = [];
-      if (!state.graph.some(function (n) { return n.id === nodeId; }) && state.graph.length) {
-        state.start = state.graph[0].id;  // an alias: the graph names the node by its catalogued name
-      }
-      say(state.graph.length ? "" : "Nothing to draw");
-      draw();
-      document.body.setAttribute("data-ready", "true");
-    }).catch(function (err) {
-      state.graph = [];
-      draw();
-      say(err.message);
-      document.body.setAttribute("data-ready", "error");
-    });
-  }
-
-  document.getElementById("query").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    show(document.getElementById("nodeId").value.trim(), document.getElementById("depth").value || "20");
+function link(params, text, detail) {
+  const a = h("a", { href: href(params) }, h("span", { class: "title", text }), detail ? h("span", { class: "detail", text: detail }) : null);
+  a.addEventListener("click", (e) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    go(params);
   });
-  var params = new URLSearchParams(window.location.search);
-  if (params.get("nodeId")) {
-    document.getElementById("nodeId").value = params.get("nodeId");
-    if (params.get("depth")) document.getElementById("depth").value = params.get("depth");
-    show(params.get("nodeId"), params.get("depth") || "20");
+  return a;
+}
+
+function say(message, kind = "") {
+  ui.status.textContent = message || "";
+  ui.status.className = kind;
+}
+
+function unauthorized(err) {
+  ui.body.dataset.state = "unauthorized";
+  clear(ui.alert);
+  const input = h("input", { type: "password", id: "token-input", autocomplete: "off", "aria-label": "API token" });
+  const form = h(
+    "form",
+    { class: "token-form" },
+    h("label", { for: "token-input", text: "Token" }),
+    input,
+    h("button", { type: "submit", text: "Use token" }),
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    setToken(input.value.trim());
+    ui.alert.hidden = true;
+    state.loading = null;
+    state.namespaces = null;
+    route();
+  });
+  const reason = token()
+    ? "The token this tab holds was refused (401)."
+    : "This server needs a token to read lineage (401).";
+  ui.alert.append(
+    h("p", {}, h("strong", { text: reason }), ` ${err.message}. Open the page as /lineage?token=\u2026 or enter the token here; it is kept for this browser tab only.`),
+    form,
+  );
+  ui.alert.hidden = false;
+}
+
+async function namespaces(refresh = false) {
+  if (!state.namespaces || refresh) {
+    const answer = await api.namespaces();
+    state.namespaces = (answer.namespaces || []).map((n) => ({ ...n, name: String(n.name) }));
   }
-  window.lineageView = { state: state, show: show, followColumn: followColumn, select: select };
-})();
+  return state.namespaces;
+}
+
+// What the panels and lists are handed: they check current() after every await, so an answer
+// to a screen the user has left is dropped.
+function context() {
+  const shown = ++state.shown;
+  const params = readParams();
+  return {
+    asOf: params.asOf,
+    current: () => shown === state.shown,
+    link,
+    go,
+    unauthorized,
+    namespaces,
+  };
+}
+
+const view = new GraphView({
+  svg: $("graph"),
+  minimap: $("minimap"),
+  onSelect: (id) => go({ ...readParams(), selected: id }, { replace: true }),
+});
+
+function legend(columns) {
+  clear(ui.legend);
+  const entries = columns
+    ? [["edge t-identity", "identity"], ["edge t-transformation", "transformation"], ["edge t-aggregation", "aggregation"], ["edge t-indirect", "indirect"], ["edge t-masked", "masked"]]
+    : [["box job", "job"], ["box dataset", "dataset"], ["box start", "start node"]];
+  for (const [cls, text] of entries) ui.legend.append(h("span", { class: "key" }, h("span", { class: `swatch ${cls}` }), text));
+}
+
+const isColumns = (params) => params.view === "columns" || kindOfId(params.nodeId) === "field";
+const graphKey = (params) => `${params.nodeId}|${params.depth}|${params.asOf}|${isColumns(params)}`;
+
+// The graph the address asks for: drawn once per key, however often the address is routed
+// while it loads; answers whether it was drawn.
+function ensureGraph(params) {
+  const key = graphKey(params);
+  if (key !== state.key || !state.loading) {
+    closePanel();
+    ui.panel.hidden = !params.selected; // the graph is fitted to the room the panel leaves
+    state.key = key;
+    state.loading = loadGraph(params, key);
+  }
+  return state.loading;
+}
+
+// Draws the graph of key; an answer that comes after another graph was asked for is dropped.
+async function loadGraph(params, key) {
+  const columns = isColumns(params);
+  state.model = null;
+  state.columns = columns;
+  ui.body.dataset.state = "loading";
+  ui.body.dataset.view = columns ? "columns" : "graph";
+  legend(columns);
+  ui.viewToggle.hidden = kindOfId(params.nodeId) === "job";
+  ui.viewToggle.textContent = columns ? "Jobs and datasets" : "Columns";
+  ui.asOf.disabled = columns;
+  ui.asOf.title = columns ? "the point in time applies to the job and dataset graph" : "";
+  say(columns ? "Loading column lineage\u2026" : "Loading lineage\u2026");
+  const started = performance.now();
+  let answer;
+  try {
+    answer = columns ? await api.columnLineage(params.nodeId, params.depth) : await api.lineage(params.nodeId, params.depth, params.asOf);
+  } catch (err) {
+    if (key !== state.key) return false;
+    state.loading = null;
+    closePanel();
+    await view.draw({ nodes: [], edges: [], layoutOptions: {} });
+    if (err instanceof ApiError && err.unauthorized) unauthorized(err);
+    else {
+      ui.body.dataset.state = "error";
+      say(err.status === 404 ? `Not found${params.asOf ? ` as of ${formatTime(params.asOf)}` : ""}: ${err.message}` : err.message, "error");
+    }
+    return false;
+  }
+  if (key !== state.key) return false;
+  const fetched = performance.now();
+  const model = columns ? columnModel(answer) : lineageModel(answer, params.nodeId);
+  const scene = columns ? columnScene(model, params.nodeId) : lineageScene(model);
+  say(`Laying out ${scene.nodes.length} ${columns ? "datasets" : "nodes"}\u2026`);
+  const drawn = await view.draw(scene);
+  if (!drawn || key !== state.key) return false;
+  state.model = model;
+  const start = columns ? (model.fields.has(params.nodeId) ? params.nodeId : model.tables.has(params.nodeId) ? params.nodeId : null) : model.start;
+  view.initialView(start);
+  Object.assign(timings, {
+    fetchMs: fetched - started,
+    layoutMs: drawn.layoutMs,
+    renderMs: drawn.renderMs,
+    buildMs: drawn.buildMs,
+    nodes: scene.nodes.length,
+    edges: scene.edges.length,
+    items: view.items.size,
+  });
+  const count = columns ? `${model.fields.size} columns in ${model.tables.size} datasets` : `${model.nodes.size} nodes, ${model.edges.length} edges`;
+  say(scene.nodes.length ? count : "Nothing to draw");
+  ui.body.dataset.state = "ready";
+  return true;
+}
+
+function closePanel() {
+  ui.panel.hidden = true;
+  ui.panel.removeAttribute("data-kind");
+  clear(ui.panelBody);
+}
+
+async function openPanel(selected) {
+  view.markSelected(selected);
+  const model = state.model;
+  if (!selected || !model) {
+    closePanel();
+    return;
+  }
+  const ctx = context();
+  let kind = "";
+  let run = null;
+  if (state.columns) {
+    const field = model.fields.get(selected);
+    const table = model.tables.get(selected);
+    if (field) {
+      kind = "field";
+      run = () => columnPanel(ui.panelBody, ctx, { field, model });
+    } else if (table) {
+      kind = "dataset";
+      run = () => datasetPanel(ui.panelBody, ctx, { namespace: table.namespace, name: table.name, node: null });
+    }
+  } else {
+    const node = model.nodes.get(selected);
+    if (node) {
+      kind = node.kind;
+      const args = { namespace: node.namespace, name: node.name, node };
+      run = () => (node.kind === "job" ? jobPanel(ui.panelBody, ctx, args) : datasetPanel(ui.panelBody, ctx, args));
+    }
+  }
+  if (!run) {
+    closePanel();
+    return;
+  }
+  ui.panel.hidden = false;
+  ui.panel.dataset.kind = kind;
+  ui.panel.dataset.loaded = "false";
+  await run();
+  if (ctx.current()) ui.panel.dataset.loaded = "true";
+}
+
+async function route() {
+  const params = readParams();
+  state.params = params;
+  ui.depth.value = String(params.depth);
+  ui.asOf.value = toLocalInput(params.asOf);
+  ui.asOfNote.hidden = !params.asOf || !params.nodeId || isColumns(params);
+  ui.asOfNote.textContent = params.asOf ? `As of ${formatTime(params.asOf)}` : "";
+  if (!params.nodeId) {
+    state.key = null;
+    state.loading = null;
+    state.model = null;
+    ui.graphSection.hidden = true;
+    ui.start.hidden = false;
+    closePanel();
+    ui.body.dataset.view = "start";
+    ui.body.dataset.state = "loading";
+    say("");
+    await startScreen(ui.start, context(), { namespace: params.ns });
+    if (ui.body.dataset.view === "start" && ui.body.dataset.state === "loading") ui.body.dataset.state = "ready";
+    return;
+  }
+  ui.start.hidden = true;
+  ui.graphSection.hidden = false;
+  const address = window.location.search;
+  if (!(await ensureGraph(params)) || window.location.search !== address) return;
+  await openPanel(params.selected);
+}
+
+function wire() {
+  setupSearch($("search"), $("search-results"), { go, unauthorized, namespaces, current: () => true });
+  $("zoom-in").addEventListener("click", () => view.zoomBy(1.25));
+  $("zoom-out").addEventListener("click", () => view.zoomBy(0.8));
+  $("fit").addEventListener("click", () => view.fit());
+  $("close-panel").addEventListener("click", () => go({ ...readParams(), selected: "" }, { replace: true }));
+  ui.viewToggle.addEventListener("click", () => {
+    const p = readParams();
+    go({ ...p, view: p.view === "columns" || kindOfId(p.nodeId) === "field" ? "" : "columns", selected: "" });
+  });
+  $("settings").addEventListener("submit", (e) => e.preventDefault());
+  ui.depth.addEventListener("change", () => {
+    const p = readParams();
+    if (p.nodeId) go({ ...p, depth: ui.depth.value });
+  });
+  ui.asOf.addEventListener("change", () => {
+    const p = readParams();
+    go({ ...p, asOf: fromLocalInput(ui.asOf.value) });
+  });
+  $("as-of-now").addEventListener("click", () => go({ ...readParams(), asOf: "" }));
+  $("graph").addEventListener("dblclick", (e) => {
+    const target = e.target.closest && e.target.closest("[data-item]");
+    const id = target && target.getAttribute("data-item");
+    if (id && kindOfId(id)) go({ ...readParams(), nodeId: id, selected: id });
+  });
+  document.addEventListener("keydown", (e) => {
+    const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+    if (e.key === "Escape" && !ui.panel.hidden) {
+      const selected = readParams().selected;
+      go({ ...readParams(), selected: "" }, { replace: true });
+      view.focusItem(selected);
+    } else if (e.key === "/" && !typing) {
+      e.preventDefault();
+      $("search").focus();
+    }
+  });
+  window.addEventListener("popstate", route);
+}
+
+adoptTokenFromAddress();
+wire();
+window.lineageView = { timings, view, state, route };
+route();

@@ -1,0 +1,488 @@
+"""State on disk: RocksDB stores under LINEAGE_DATA_DIR, written once per checkpoint.
+
+Two kinds of store, both read and written by handlers through `runtime.kv.KeyValue`:
+
+- `PartitionedStore`: the state of one stream, one RocksDB per partition of the stream's
+  topic, backed by a compacted changelog topic co-partitioned with it. Only the replica
+  that owns partition p writes partition p. On assignment, the partition is brought up to
+  date from the changelog, starting at the changelog offset checkpointed beside the data,
+  so a restart reads only the tail; the stream holds back that partition's records until
+  it is. A checkpoint that is ahead of the changelog (the broker is new, or the topic was
+  recreated) makes the partition rebuild from the changelog's start, with a log line.
+- `ReplicaStore`: state every replica builds for itself from whole topics (a `Follower`),
+  one RocksDB with the position reached in each source partition checkpointed beside the
+  data. The source topics are its log; it has no changelog.
+
+Writes go into a `Transaction` (pending writes over the database, read back by the same
+handler) and reach RocksDB in one atomic write batch together with the checkpoint, at the
+end of the stream's checkpoint sequence: after everything the batch sent was acknowledged
+and its offsets were committed. So the data and its checkpoint always agree. RocksDB's own
+write-ahead log is off: a crash loses at most the writes since the last memtable flush,
+data and checkpoint together, and they are read again from Kafka.
+
+Keys are bytes; keys starting with 0x00 are the store's own (checkpoints) and are refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import shutil
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from aiokafka import TopicPartition
+from aiokafka.errors import OffsetOutOfRangeError
+from rocksdict import Options, Rdict, WriteBatch, WriteOptions
+
+from runtime.clients import KafkaClients, stop_consumer
+from runtime.failures import retrying
+from runtime.producer import Producer, SourceRecord, current_sends
+
+log = logging.getLogger(__name__)
+
+_META = b"\x00"
+_CHANGELOG_OFFSET = _META + b"changelog-offset"
+_POSITION = _META + b"position/"
+_FETCH_RECORDS = 5000
+
+
+class StateDirInUse(RuntimeError):
+    """Another worker process holds this state directory."""
+
+
+class StateDir:
+    """The directory of a worker's stores, held by one process at a time (a lock file)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock: Any = None
+
+    def acquire(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        handle = open(self.root / "LOCK", "a+")  # noqa: SIM115  # held for the worker's life
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise StateDirInUse(
+                f"{self.root} is used by another worker: give each replica its own LINEAGE_DATA_DIR"
+            ) from None
+        self._lock = handle
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+
+class LocalDB:
+    """One RocksDB: user keys, plus the store's own keys under 0x00."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        options = Options(raw_mode=True)
+        options.create_if_missing(True)
+        self._db: Rdict | None = Rdict(str(path), options)
+        write = WriteOptions()
+        setattr(write, "disable_wal", True)  # noqa: B010  # a property; the type stubs call it a method
+        self._db.set_write_options(write)
+
+    @property
+    def db(self) -> Rdict:
+        if self._db is None:
+            raise RuntimeError(f"the store at {self.path} is closed")
+        return self._db
+
+    def get(self, key: bytes) -> bytes | None:
+        value: bytes | None = self.db.get(key)
+        return value
+
+    def scan(self, prefix: bytes, start: bytes | None, reverse: bool) -> Iterator[tuple[bytes, bytes]]:
+        """User keys starting with `prefix` in key order (descending with `reverse`), from
+        `start` when given."""
+        it = self.db.iter()
+        if reverse:
+            it.seek_for_prev(start if start is not None else _after_prefix(prefix))
+            while it.valid():
+                key = it.key()
+                if key < prefix or key.startswith(_META):
+                    break
+                if key.startswith(prefix):
+                    yield key, it.value()
+                it.prev()
+            return
+        it.seek(max(prefix, start) if start is not None else prefix)
+        while it.valid():
+            key = it.key()
+            if not key.startswith(prefix):
+                break
+            if not key.startswith(_META):
+                yield key, it.value()
+            it.next()
+
+    def write(self, batch: WriteBatch) -> None:
+        self.db.write(batch)
+
+    def meta(self, key: bytes) -> bytes | None:
+        return self.get(key)
+
+    def clear(self) -> None:
+        """Remove everything, the store's own keys included."""
+        self.close()
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.__init__(self.path)  # type: ignore[misc]
+
+    def close(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(Exception):
+                self._db.flush()
+            self._db.close()
+            self._db = None
+
+
+def _after_prefix(prefix: bytes) -> bytes:
+    """A key after every key that starts with `prefix`."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return b"\xff" * (len(prefix) + 8)
+    return stripped[:-1] + bytes([stripped[-1] + 1])
+
+
+class Transaction:
+    """Writes of one checkpoint over a `LocalDB`: a `KeyValue` that reads its own writes."""
+
+    def __init__(self, db: LocalDB) -> None:
+        self.db = db
+        self.pending: dict[bytes, bytes | None] = {}
+        self.sources: dict[bytes, SourceRecord | None] = {}
+        """The record whose handling wrote each key last (a refused changelog record is
+        counted against it)."""
+
+    def get(self, key: bytes) -> bytes | None:
+        if key in self.pending:
+            return self.pending[key]
+        return self.db.get(key)
+
+    def put(self, key: bytes, value: bytes) -> None:
+        _check_key(key)
+        self.pending[key] = value
+        self.sources[key] = _handled_now()
+
+    def delete(self, key: bytes) -> None:
+        _check_key(key)
+        self.pending[key] = None
+        self.sources[key] = _handled_now()
+
+    def scan(
+        self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """The database's keys merged with this transaction's writes, in key order."""
+        mine = sorted(k for k in self.pending if k.startswith(prefix))
+        if start is not None:
+            mine = [k for k in mine if (k <= start if reverse else k >= start)]
+        if reverse:
+            mine.reverse()
+        stored = self.db.scan(prefix, start, reverse)
+        yield from _merge(stored, mine, self.pending, reverse)
+
+    def write_batch(self, meta: Iterable[tuple[bytes, bytes]] = ()) -> WriteBatch:
+        batch = WriteBatch(raw_mode=True)
+        for key, value in self.pending.items():
+            if value is None:
+                batch.delete(key)
+            else:
+                batch.put(key, value)
+        for key, value in meta:
+            batch.put(key, value)
+        return batch
+
+
+def _handled_now() -> SourceRecord | None:
+    sends = current_sends()
+    return sends.source if sends is not None else None
+
+
+def _check_key(key: bytes) -> None:
+    if key.startswith(_META):
+        raise ValueError("keys starting with 0x00 are reserved for the store's own records")
+
+
+def _merge(
+    stored: Iterator[tuple[bytes, bytes]],
+    mine: list[bytes],
+    pending: dict[bytes, bytes | None],
+    reverse: bool,
+) -> Iterator[tuple[bytes, bytes]]:
+    i = 0
+    for key, value in stored:
+        while i < len(mine) and (mine[i] > key if reverse else mine[i] < key):
+            own = pending[mine[i]]
+            if own is not None:
+                yield mine[i], own
+            i += 1
+        if i < len(mine) and mine[i] == key:
+            own = pending[key]
+            i += 1
+            if own is not None:
+                yield key, own
+            continue
+        yield key, value
+    for key in mine[i:]:
+        own = pending[key]
+        if own is not None:
+            yield key, own
+
+
+class ReadView:
+    """A read-only `KeyValue` on what a store has written (for views and readiness checks)."""
+
+    def __init__(self, db: LocalDB) -> None:
+        self.db = db
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.db.get(key)
+
+    def put(self, key: bytes, value: bytes) -> None:
+        raise TypeError("a read view cannot write")
+
+    def delete(self, key: bytes) -> None:
+        raise TypeError("a read view cannot write")
+
+    def scan(
+        self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        return self.db.scan(prefix, start, reverse)
+
+
+class ReplicaStore:
+    """One replica's own state, built from whole topics, with the position in each source
+    partition checkpointed beside the data (see the module docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = LocalDB(path)
+        self.tx = Transaction(self.db)
+        self.view = ReadView(self.db)
+        """What the store holds as of its last checkpoint."""
+
+    def positions(self) -> dict[TopicPartition, int]:
+        """The next offset to read in each source partition, as last checkpointed."""
+        found: dict[TopicPartition, int] = {}
+        for key, value in _meta_items(self.db, _POSITION):
+            topic, _, partition = key[len(_POSITION) :].decode().rpartition("/")
+            found[TopicPartition(topic, int(partition))] = int(value)
+        return found
+
+    def commit(self, positions: dict[TopicPartition, int]) -> None:
+        """Write the transaction and the positions reached, in one write batch."""
+        meta = [
+            (_POSITION + f"{tp.topic}/{tp.partition}".encode(), str(o).encode())
+            for tp, o in positions.items()
+        ]
+        self.db.write(self.tx.write_batch(meta))
+        self.tx = Transaction(self.db)
+
+    def abort(self) -> None:
+        self.tx = Transaction(self.db)
+
+    def reset(self) -> None:
+        """Forget everything (the source topics are read again from their start)."""
+        self.db.clear()
+        self.tx = Transaction(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _meta_items(db: LocalDB, prefix: bytes) -> Iterator[tuple[bytes, bytes]]:
+    it = db.db.iter()
+    it.seek(prefix)
+    while it.valid() and it.key().startswith(prefix):
+        yield it.key(), it.value()
+        it.next()
+
+
+class PartitionedStore:
+    """One stream's state, a RocksDB per partition, backed by a changelog (module docstring)."""
+
+    def __init__(
+        self, name: str, root: Path, source_topic: str, changelog: str, clients: KafkaClients
+    ) -> None:
+        self.name = name
+        self.root = root
+        self.source_topic = source_topic
+        """The stream topic this store is co-partitioned with."""
+        self.changelog = changelog
+        self.clients = clients
+        self._dbs: dict[int, LocalDB] = {}
+        self._ready: dict[int, asyncio.Event] = {}
+        self._recoveries: dict[int, asyncio.Task[None]] = {}
+        self._tx: dict[int, Transaction] = {}
+        self._sent: dict[int, list[asyncio.Future[Any]]] = {}
+
+    # -- assignment --------------------------------------------------------------------
+    def assign(self, partitions: Iterable[int]) -> None:
+        """Start bringing these partitions up to date from the changelog."""
+        for p in partitions:
+            self._ready.setdefault(p, asyncio.Event()).clear()
+            if p not in self._dbs:
+                self._dbs[p] = LocalDB(self.root / str(p))
+            self._recoveries[p] = asyncio.ensure_future(self._recover(p))
+
+    def revoke(self, partitions: Iterable[int]) -> None:
+        """Another replica writes these now: forget pending writes; recover before reuse."""
+        for p in partitions:
+            self._tx.pop(p, None)
+            self._sent.pop(p, None)
+            self._ready.setdefault(p, asyncio.Event()).clear()
+            task = self._recoveries.pop(p, None)
+            if task is not None:
+                task.cancel()
+
+    def ready(self, p: int) -> bool:
+        event = self._ready.get(p)
+        return event is not None and event.is_set()
+
+    async def wait_ready(self, p: int) -> None:
+        await self._ready.setdefault(p, asyncio.Event()).wait()
+
+    # -- handlers' view ----------------------------------------------------------------
+    def partition(self, p: int) -> Transaction:
+        """Partition p in the current checkpoint (it must be assigned and recovered)."""
+        tx = self._tx.get(p)
+        if tx is None:
+            if not self.ready(p):
+                raise RuntimeError(f"store {self.name}: partition {p} is not recovered")
+            tx = self._tx[p] = Transaction(self._dbs[p])
+        return tx
+
+    # -- the checkpoint sequence -------------------------------------------------------
+    async def prepare(self, producer: Producer) -> None:
+        """Send each pending write to the changelog (the checkpoint then flushes and checks),
+        each counted against the record that wrote it."""
+        sends = current_sends()
+        for p, tx in self._tx.items():
+            sent = self._sent.setdefault(p, [])
+            for key, value in tx.pending.items():
+                if sends is not None:
+                    sends.source = tx.sources.get(key)
+                sent.append(await producer.send(self.changelog, value, key=key, partition=p))
+        if sends is not None:
+            sends.source = None
+
+    def commit(self) -> None:
+        """After the changelog acknowledged: write each partition with its changelog offset."""
+        for p, tx in self._tx.items():
+            sent = self._sent.get(p) or []
+            if not sent:
+                continue
+            offset = max(f.result().offset for f in sent) + 1
+            tx.db.write(tx.write_batch([(_CHANGELOG_OFFSET, str(offset).encode())]))
+        self._tx.clear()
+        self._sent.clear()
+
+    def abort(self) -> None:
+        self._tx.clear()
+        self._sent.clear()
+
+    # -- recovery ----------------------------------------------------------------------
+    async def _recover(self, p: int) -> None:
+        async for attempt in retrying():
+            with attempt:
+                await self._replay(p)
+        self._ready[p].set()
+
+    async def _replay(self, p: int) -> None:
+        db = self._dbs[p]
+        start = int(db.meta(_CHANGELOG_OFFSET) or b"0")
+        consumer = self.clients.consumer(f"restore-{self.name}", auto_offset_reset="none")
+        tp = TopicPartition(self.changelog, p)
+        await consumer.start()
+        try:
+            consumer.assign([tp])
+            applied = await _read_to_end(consumer, tp, start, db)
+            if applied is None:
+                log.warning(
+                    "Store %s partition %d: its checkpoint (changelog offset %d) is past the end of %s "
+                    "(a new broker, or the topic was recreated): rebuilding it from the changelog",
+                    self.name, p, start, self.changelog,
+                )  # fmt: skip
+                db.clear()
+                start = 0
+                applied = await _read_to_end(consumer, tp, 0, db)
+                assert applied is not None
+        finally:
+            await stop_consumer(consumer)
+        if applied or start:
+            log.info(
+                "Store %s partition %d: %d changelog records read from offset %d",
+                self.name,
+                p,
+                applied,
+                start,
+            )
+
+    def close(self) -> None:
+        for task in self._recoveries.values():
+            task.cancel()
+        for db in self._dbs.values():
+            db.close()
+        self._dbs.clear()
+
+
+async def past_the_end(consumer: Any, tp: TopicPartition, offset: int) -> bool:
+    """Whether `offset` lies beyond the end of `tp` (the topic was recreated, or the broker is
+    new), judged by a fetch: Kafka refuses it (`OffsetOutOfRange`, with the consumer's
+    auto_offset_reset "none"); a broker that answers with no records tells by its high watermark.
+    `tp` must be assigned to `consumer`; its position is left where it was found."""
+    if offset <= 0:
+        return False
+    consumer.seek(tp, offset - 1)
+    try:
+        while True:
+            await consumer.getmany(tp, timeout_ms=200, max_records=1)
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                return highwater < offset
+    except OffsetOutOfRangeError:
+        return True
+    finally:
+        consumer.seek(tp, offset)
+
+
+async def _read_to_end(consumer: Any, tp: TopicPartition, start: int, db: LocalDB) -> int | None:
+    """Apply the changelog from `start` to the fetch high watermark; the count applied, or
+    None when `start` is past the end (the offset checkpointed does not exist there)."""
+    if await past_the_end(consumer, tp, start):
+        return None
+    consumer.seek(tp, start)
+    applied = 0
+    while True:
+        try:
+            batches = await consumer.getmany(tp, timeout_ms=200, max_records=_FETCH_RECORDS)
+        except OffsetOutOfRangeError:
+            return None
+        records = batches.get(tp, [])
+        if records:
+            batch = WriteBatch(raw_mode=True)
+            for record in records:
+                if record.key is None:
+                    continue
+                if record.value is None:
+                    batch.delete(record.key)
+                else:
+                    batch.put(record.key, record.value)
+            batch.put(_CHANGELOG_OFFSET, str(records[-1].offset + 1).encode())
+            db.write(batch)
+            applied += len(records)
+        highwater = consumer.highwater(tp)
+        if highwater is None:
+            continue
+        if start > highwater:
+            return None
+        if await consumer.position(tp) >= highwater:
+            return applied
