@@ -41,6 +41,7 @@ from agents.repository_api import Repository
 from app.settings import Settings
 from app.topics import TopicNames, topic_registry
 from app.web import cohort, connectors, health, lineage_intake, lineage_query, repository
+from app.web.responses import application_options
 from runtime.clients import ClientTuning, KafkaClients
 from runtime.dead_letters import DeadLetters
 from runtime.follower import Follower
@@ -250,7 +251,10 @@ def build_faust_app(settings: Settings) -> faust.App:
         web_enabled=True,
         web_port=settings.web_port,
         web_bind=settings.web_host,
-        web_application_options={"client_max_size": settings.max_batch_bytes + 65536},
+        web_application_options={
+            "client_max_size": settings.max_batch_bytes + 65536,
+            **application_options(),
+        },
     )
 
 

@@ -31,6 +31,10 @@ POISON = {
     "not JSON": b"\xff\xfe{",
     "UTF-16 JSON": orjson.dumps(run_event("utf16", namespace="poison")).decode().encode("utf-16"),
     "a JSON array": b"[1, 2, 3]",
+    "duplicate keys": encoded(run_event("dup", namespace="poison"))[:-1] + b',"eventType":"COMPLETE"}',
+    "nearly 4 MiB of empty facets": b'{"eventType":"START","run":{"facets":{'
+    + b",".join(b'"f%d":{}' % i for i in range(300_000))
+    + b"}}}",
 }
 
 

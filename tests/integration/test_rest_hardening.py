@@ -2,10 +2,6 @@
 JSON answer, the next valid request is stored (200: the broker acknowledged it on the internal
 topic, and the file log store writes it), no answer is a 5xx, the event loop keeps answering
 meanwhile, and the worker's memory comes back within 100 MB of where it was.
-
-Tests marked `needs_web_wiring` check what comes with `app.web.responses.application_options()`
-on the worker's web server (its middleware and connection options); they are strict xfails
-until the worker mounts it.
 """
 
 from __future__ import annotations
@@ -31,11 +27,6 @@ from tests.support.workers import WorkerProcess, wait_until
 
 TOKEN = "poison-test-token"
 MiB = 1024 * 1024
-
-needs_web_wiring = pytest.mark.xfail(
-    strict=True,
-    reason="needs app.web.responses.application_options() on the worker's web server (worker wiring)",
-)
 
 
 @dataclass
@@ -253,7 +244,6 @@ def test_a_client_leaving_mid_body_is_one_line_in_the_log(deployment: Deployment
     assert added.count("closed the connection") == 1
 
 
-@needs_web_wiring
 def test_a_corrupt_gzip_body_is_a_400_and_one_warning(deployment: Deployment) -> None:
     """Issue 18, finding 6: aiohttp logged "Unhandled exception" and a traceback."""
     before = deployment.worker.log_text()
@@ -267,13 +257,11 @@ def test_a_corrupt_gzip_body_is_a_400_and_one_warning(deployment: Deployment) ->
     assert added.count("WARNING") == 1
 
 
-@needs_web_wiring
 def test_br_is_a_415_json(deployment: Deployment) -> None:
     answer = deployment.post("/api/v1/lineage", b"\x1b\x00", {"Content-Encoding": "br"})
     assert answer.status == 415 and answer.json()["errors"]
 
 
-@needs_web_wiring
 def test_unknown_routes_and_methods_answer_json(deployment: Deployment) -> None:
     missing = deployment.send(request_bytes("GET", "/api/v1/nothing", b"", {}))
     assert missing.status == 404 and missing.json()["errors"]
