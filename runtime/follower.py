@@ -112,6 +112,8 @@ class Follower:
         self._tasks: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
         self._stop = asyncio.Event()
+        self._interrupt = asyncio.Event()
+        """Set when a batch in flight must be let go: stopping, or ownership being revoked."""
         self._failures: dict[SourceRecord, int] = {}
         self._targets: dict[TopicPartition, int] | None = None
         self._logged_at = 0.0
@@ -138,6 +140,7 @@ class Follower:
 
     async def stop(self) -> None:
         self._stop.set()
+        self._interrupt.set()
         async with self._lock:
             for task in self._tasks:
                 task.cancel()
@@ -209,7 +212,10 @@ class Follower:
         self.joined.set()
 
     async def lose(self, revoked: set[TopicPartition]) -> None:
+        self._interrupt.set()  # a batch retrying a transient failure is read again later
         async with self._lock:
+            if not self._stop.is_set():
+                self._interrupt.clear()
             self.owned -= revoked
             self._gained -= revoked
             for tp in revoked:
@@ -237,8 +243,12 @@ class Follower:
                     self.metrics.events_in.labels(stream=self.name).inc(len(records))
                     await self._checkpoint(records)
                 await self._check_caught_up(reader)
-                if self._gained and self.on_gained is not None and await self._read_since_gained(reader):
-                    await self._checkpoint([], gained=self._gained)
+                if (
+                    self._gained
+                    and self.on_gained is not None
+                    and await self._read_since_gained(reader)
+                    and await self._checkpoint([], gained=self._gained)
+                ):
                     self._gained = set()
 
     async def _read_since_gained(self, reader: AIOKafkaConsumer) -> bool:
@@ -267,13 +277,29 @@ class Follower:
         self.caught_up.set()
         log.info("%s: read up to date (%d partitions)", self.name, len(self._targets))
 
-    async def _checkpoint(self, records: list[Any], gained: set[TopicPartition] | None = None) -> None:
+    async def _checkpoint(self, records: list[Any], gained: set[TopicPartition] | None = None) -> bool:
+        """The checkpoint sequence until it completes (True), or is cut short (False)."""
         try:
-            async for attempt in retrying(lambda exc: not isinstance(exc, Interrupted), interrupt=self._stop):
+            async for attempt in retrying(
+                lambda exc: not isinstance(exc, Interrupted), interrupt=self._interrupt
+            ):
                 with attempt:
                     await self._attempt(records, gained)
         except Interrupted:
             self.store.abort()
+            self._read_again(records)
+            return False
+        return True
+
+    def _read_again(self, records: list[Any]) -> None:
+        """A batch given up on (its state not written) is read again from its first records."""
+        if self._reader is None or self._stop.is_set():
+            return
+        first: dict[TopicPartition, int] = {}
+        for record in records:
+            first.setdefault(_tp(record), record.offset)
+        for tp, offset in first.items():
+            self._reader.seek(tp, offset)
 
     async def _attempt(self, records: list[Any], gained: set[TopicPartition] | None) -> None:
         try:
