@@ -53,12 +53,13 @@ from agents.connectors.registry import ConnectorConfig, ConnectorConfigError, Co
 from agents.openlineage_intake import OpenLineageIntake
 from agents.openlineage_publish import origin_of
 from runtime.dead_letters import DeadLetters
-from runtime.failures import Interrupted, Rejected, retrying
+from runtime.failures import Interrupted, Rejected, retrying, sleep_unless
 from runtime.metrics import Metrics
 from runtime.producer import Producer, SourceRecord
 from runtime.stream import StreamFactory, current_interrupt
 from schemas.asset_manager import AssetManagerOutTopicEvent
-from schemas.openlineage import OpenLineageEvent, validate_event
+from schemas.errors import EventValidationError
+from schemas.openlineage import OpenLineageEvent, read_accepted_event
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +346,7 @@ class ConnectorHost:
         if origin_of(record.headers) == rc.context.origin.encode():
             return  # its own event: "publish to all other connectors"
         raw: bytes = record.value or b""
-        parsed, _ = validate_event(raw)
+        parsed = _accepted(raw)
         if parsed is None:
             raise self._rejected(rc, "the internal topic holds a record that is not a valid event")
         now = time.monotonic()
@@ -377,7 +378,7 @@ class ConnectorHost:
     async def deliver_retry(self, rc: RunningConnector, record: Any) -> None:
         """Retry one event from the connector's retry topic until it is delivered (or given up)."""
         raw: bytes = record.value or b""
-        parsed, _ = validate_event(raw)
+        parsed = _accepted(raw)
         if parsed is None:
             raise self._rejected(rc, "the retry topic holds a record that is not a valid event")
         rc.retry_busy = True
@@ -446,7 +447,29 @@ class ConnectorHost:
         self, rc: RunningConnector, call: Callable[[], Awaitable[None]], retries: int
     ) -> BaseException | None:
         """Call, retrying in line; None when it worked, else the last exception."""
-        attempts = 0
+        try:
+            await call()  # nearly every call works the first time: no retry machinery for it
+        except Interrupted:
+            raise
+        except Exception as first:
+            permanent = isinstance(first, PermanentConnectorError)
+            self._count_failure(rc, first, 1, retrying=retries > 0 and not permanent)
+            if retries == 0 or permanent:
+                return first
+            return await self._retry(rc, call, retries)
+        return None
+
+    async def _retry(
+        self, rc: RunningConnector, call: Callable[[], Awaitable[None]], retries: int
+    ) -> BaseException | None:
+        """The `retries` more attempts after a failed first one, the first of them after one
+        backoff; None when one worked."""
+        attempts = 1
+        interrupt = current_interrupt()
+        if interrupt is None:
+            await asyncio.sleep(rc.policy.backoff_s)
+        elif await sleep_unless(interrupt, rc.policy.backoff_s):
+            raise Interrupted("the wait before the next attempt was cut short")
 
         def again(exc: BaseException) -> bool:
             nonlocal attempts
@@ -460,10 +483,10 @@ class ConnectorHost:
         try:
             async for attempt in retrying(
                 again,
-                attempts=retries + 1,
+                attempts=retries,
                 wait_initial_s=rc.policy.backoff_s,
                 wait_max_s=rc.policy.backoff_max_s,
-                interrupt=current_interrupt(),
+                interrupt=interrupt,
             ):
                 with attempt:
                     await call()
@@ -519,6 +542,14 @@ def _bind(method: Callable[..., Awaitable[None]], rc: RunningConnector) -> Calla
         await method(rc, *args)
 
     return bound
+
+
+def _accepted(raw: bytes) -> OpenLineageEvent | None:
+    """An event of the internal or a retry topic (accepted at a door), or None."""
+    try:
+        return read_accepted_event(raw)
+    except EventValidationError:
+        return None
 
 
 def _describe(exc: BaseException) -> str:
