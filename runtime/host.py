@@ -97,6 +97,7 @@ class Runtime(Service):
         await asyncio.gather(*(part.start() for part in parts))
 
     async def on_stop(self) -> None:
+        self.readiness.stopping()
         parts: list[Component] = [*self.streams, *self.followers]
         await asyncio.gather(*(part.stop() for part in parts), return_exceptions=True)
         for component in reversed(self.components):

@@ -15,6 +15,12 @@ from collections.abc import Callable
 class Readiness:
     def __init__(self) -> None:
         self._checks: dict[str, Callable[[], bool]] = {}
+        self._stopping = False
+
+    def stopping(self) -> None:
+        """The worker is stopping: not ready from now on, and the checks (which may read
+        state that is about to close) are no longer asked."""
+        self._stopping = True
 
     def add(self, name: str, check: Callable[[], bool]) -> None:
         self._checks[name] = check
@@ -24,11 +30,13 @@ class Readiness:
         self._checks[name] = event.is_set
 
     def conditions(self) -> dict[str, bool]:
+        if self._stopping:
+            return {"running": False}
         return {name: bool(check()) for name, check in self._checks.items()}
 
     @property
     def ready(self) -> bool:
-        return all(check() for check in self._checks.values())
+        return not self._stopping and all(check() for check in self._checks.values())
 
     async def wait(self, interval_s: float = 0.2) -> None:
         """Return once every condition is met (checked every `interval_s`: they are callables)."""

@@ -160,6 +160,21 @@ def test_a_restart_re_registers_once_and_asks_for_the_members_again(
     restarted_at = int(time.time() * 1000)
     again = workers(data_dir=worker.data_dir)
     again.wait_ready()
+
+    # The replica owning the registration partition re-registers once it has settled on it
+    # (shortly after ready): wait for that, then for a sentinel behind it, then count.
+    def re_registered() -> bool:
+        events = registry_events(broker, topic)
+        return all(
+            of_type(events, kind, us.server_name, restarted_at)
+            for kind in ("RE_REGISTRATION_EVENT", "REFRESH_REGISTRATION_REQUEST")
+        )
+
+    wait_until(
+        re_registered,
+        timeout=30,
+        message="the restarted worker never re-registered",
+    )
     atlas = Member("atlas-after-restart")
     register(broker, topic, atlas)
     sentinel_seen(broker, topic, [again], after=atlas)
