@@ -40,7 +40,7 @@ from agents.openlineage_publish import OpenLineagePublisher
 from agents.repository_api import Repository
 from app.settings import Settings
 from app.topics import TopicNames, topic_registry
-from app.web import cohort, connectors, health, lineage_intake, lineage_query, repository
+from app.web import cohort, connectors, health, lineage_intake, lineage_query, not_found, openapi, repository
 from runtime.clients import ClientTuning, KafkaClients
 from runtime.dead_letters import DeadLetters
 from runtime.follower import Follower
@@ -291,3 +291,5 @@ def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
         copies = reference_copies(worker.cohort_store.view)
         repository_api = Repository(copies, settings.server_name, settings.collection_id)
         routes.add_routes(repository.route_table(repository_api, settings.api_token))
+    openapi.install(routes, openapi.DocumentContext(settings.server_name, bool(settings.api_token)))
+    worker.app.web.web_app.middlewares.append(not_found.json_errors())  # type: ignore[attr-defined]
