@@ -40,7 +40,7 @@ from agents.openlineage_publish import OpenLineagePublisher
 from agents.repository_api import Repository
 from app.settings import Settings
 from app.topics import TopicNames, topic_registry
-from app.web import cohort, connectors, health, lineage_intake, lineage_query, repository
+from app.web import cohort, connectors, health, lineage_intake, lineage_query, openapi, repository
 from app.web.responses import application_options
 from runtime.clients import ClientTuning, KafkaClients
 from runtime.dead_letters import DeadLetters
@@ -249,6 +249,8 @@ def build_faust_app(settings: Settings) -> faust.App:
         datadir=str(settings.data_dir / "faust"),
         autodiscover=False,
         web_enabled=True,
+        web_router_enabled=False,  # Faust's /router and /table views: this app has no Faust tables
+        web_tables_enabled=False,
         web_port=settings.web_port,
         web_bind=settings.web_host,
         web_application_options={
@@ -295,3 +297,4 @@ def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
         copies = reference_copies(worker.cohort_store.view)
         repository_api = Repository(copies, settings.server_name, settings.collection_id)
         routes.add_routes(repository.route_table(repository_api, settings.api_token))
+    openapi.install(routes, openapi.DocumentContext(settings.server_name, bool(settings.api_token)))

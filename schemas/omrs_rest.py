@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -277,6 +277,10 @@ class SearchClassifications(_Bean):
     match_criteria: MatchCriteria | None = None
 
 
+JavaInt = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+"""A Java `int`: Jackson refuses a JSON number outside its range rather than reading it."""
+
+
 class PagedFindRequest(_Bean):
     """OMRSAPIPagedFindRequest (commit 4a72ce525e9c9702958646bfcc15db5e845985b2) and the
     limitResultsByStatus of OMRSAPIFindRequest; offset and pageSize are Java ints (0 default)."""
@@ -284,8 +288,8 @@ class PagedFindRequest(_Bean):
     limit_results_by_status: list[str] | None = None
     sequencing_property: str | None = None
     sequencing_order: SequencingOrder | None = None
-    offset: int = 0
-    page_size: int = 0
+    offset: JavaInt = 0
+    page_size: JavaInt = 0
 
 
 class TypeLimitedFindRequest(PagedFindRequest):

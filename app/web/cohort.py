@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from pydantic import Field
 
 from agents.cohort_errors import recent_errors
 from agents.cohort_registry import members_view
+from app.web.api_doc import Described, Operation, answer, query_parameter
 from runtime.kv import KeyValue
 from schemas.open_metadata_types import ATTRIBUTE_TYPES, EGERIA_TYPES_RELEASE, TYPES
 
@@ -65,3 +67,91 @@ def install(routes: web.UrlDispatcher, view: CohortView) -> None:
     routes.add_get("/api/v1/cohort/members", members)
     routes.add_get("/api/v1/cohort/errors", errors)
     routes.add_get("/api/v1/cohort/types", types)
+
+
+# -- documentation (app.web.openapi) ------------------------------------------------------------
+
+
+class Identity(Described):
+    """Who this server is in its cohorts."""
+
+    server: str
+    metadata_collection_id: str
+    metadata_collection_name: str
+    topic_structure: str = Field(description="LINEAGE_COHORT_TOPIC_STRUCTURE.")
+
+
+class CohortRegistry(Described):
+    """One cohort: this server's registration and the remote members, as recorded."""
+
+    cohort: str
+    local_registration: dict[str, Any] | None = Field(
+        description="This server's registration (`registered` or `left`); null until recorded."
+    )
+    members: list[dict[str, Any]] = Field(description="The remote members, by server name.")
+
+
+class CohortMembers(Identity):
+    complete: bool = Field(description="Whether the cohort topics are read up to date.")
+    cohorts: list[CohortRegistry]
+
+
+class CohortErrors(Identity):
+    """Error events other members aimed at this server, oldest first (the newest 1000 kept)."""
+
+    count: int
+    errors: list[dict[str, Any]]
+
+
+class TypeDefSummary(Described):
+    name: str
+    guid: str
+    version: int
+    category: str
+    super_type: str | None
+
+
+class AttributeTypeDefSummary(Described):
+    name: str
+    guid: str
+    version: int
+    category: str
+
+
+class CohortTypes(Described):
+    """The open metadata types this server uses, with Egeria's names, guids and versions."""
+
+    egeria_release: str
+    reference_copy_types: list[str] = Field(
+        description="LINEAGE_REFERENCE_COPY_TYPES: the types whose instances are kept."
+    )
+    type_defs: list[TypeDefSummary]
+    attribute_type_defs: list[AttributeTypeDefSummary]
+
+
+OPERATIONS: list[Operation] = [
+    Operation(
+        "GET",
+        "/api/v1/cohort/members",
+        "Cohort members",
+        tag="cohort",
+        answers={
+            200: answer("Per cohort, this server's registration and the remote members.", CohortMembers)
+        },
+    ),
+    Operation(
+        "GET",
+        "/api/v1/cohort/errors",
+        "Error events aimed at this server",
+        tag="cohort",
+        parameters=(query_parameter("cohort", "Only this cohort's."),),
+        answers={200: answer("The error events, oldest first.", CohortErrors)},
+    ),
+    Operation(
+        "GET",
+        "/api/v1/cohort/types",
+        "Open metadata types",
+        tag="cohort",
+        answers={200: answer("The types this server uses.", CohortTypes)},
+    ),
+]

@@ -15,14 +15,18 @@ registered: a name from a request is never imported.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
+from pydantic import ConfigDict, Field
 
+from agents.connectors.base import FailurePolicy
 from agents.connectors.registry import ConnectorConfigError, Registered
-from agents.connectors.runner import ConnectorHost
+from agents.connectors.runner import ConnectorHost, ConnectorStatus
+from app.web.api_doc import SERVER, USER, Described, ErrorItem, Operation, answer, path_parameter
 from app.web.lineage_intake import EGERIA_USER_PATH, check_server
 from app.web.responses import RequestError, egeria_answer, json_answer
+from schemas.egeria_answers import ConnectorReportResponse
 from schemas.egeria_rest import connector_report_response, connector_type
 from schemas.errors import FieldError
 
@@ -96,3 +100,106 @@ def _report(host: ConnectorHost, name: str, registered: Registered) -> dict[str,
         recognized_configuration_properties=sorted(schema.get("properties", {})),
     )
     return {**connector_report_response(bean), **report}
+
+
+# -- documentation (app.web.openapi) ------------------------------------------------------------
+
+
+class ListensTo(Described):
+    """What a connector instance listens to."""
+
+    open_lineage: bool
+    asset_manager: Literal["all"] | list[str] = Field(
+        description="`all`, or the Asset Manager event types it takes."
+    )
+    kafka_topics: list[str]
+
+
+class ConnectorInstance(Described):
+    """One configured connector instance: its state, what it listens to, its counters."""
+
+    name: str
+    connector: str
+    implementation: str
+    status: ConnectorStatus
+    error: str | None
+    listens_to: ListensTo
+    failure_policy: FailurePolicy
+    retry_topic: str | None
+    circuit_open: bool
+    delivered: int
+    failures: int
+    dead_lettered: int
+    diverted_to_retry_topic: int
+
+
+class ConnectorList(Described):
+    """Every configured connector, and where the configuration came from."""
+
+    source: str = Field(description="`defaults`, or the LINEAGE_CONNECTORS file.")
+    connectors: list[ConnectorInstance]
+
+
+class ValidatedConnector(ConnectorReportResponse):
+    """Egeria's ConnectorReportResponse, with this server's report on the connector beside it
+    (Egeria's client ignores the fields it does not know)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    connector_provider_class_name: str
+    connector: str = Field(description="The registered name.")
+    implementation: str = Field(description="`module:Class`.")
+    registered_by: str
+    registered: bool
+    configured: bool = Field(description="Whether LINEAGE_CONNECTORS runs an instance of it.")
+    instances: list[ConnectorInstance]
+    can_run: bool
+    reason: str | None = Field(None, description="Why it cannot run here.")
+    description: str | None = None
+    listens_to: ListensTo | None = None
+    settings_schema: dict[str, Any] | None = Field(None, description="The JSON Schema of its settings.")
+
+
+class ConnectorNotRegistered(ConnectorReportResponse):
+    """The FFDC answer for a name no installed package registers (`relatedHTTPCode` 404,
+    InvalidParameterException on `connectorProviderClassName`), plus `errors`."""
+
+    errors: list[ErrorItem]
+
+
+OPERATIONS: list[Operation] = [
+    Operation(
+        "GET",
+        EGERIA_USER_PATH + "/validate-connector/{name}",
+        "Validate a connector",
+        tag="egeria lineage integrator",
+        description="Whether a connector is registered, can run here, how it runs and what it "
+        "listens to, as Egeria's ConnectorReportResponse. The name is only compared with what is "
+        "registered, never imported.",
+        parameters=(
+            SERVER,
+            USER,
+            path_parameter(
+                "name",
+                "The connectorProviderClassName: the registered name (`file-log-store`), "
+                "`module:Class`, the dotted class path, or Egeria's provider class name of a built-in.",
+            ),
+        ),
+        answers={
+            200: answer(
+                "The report; a name not registered, or another server's name, is answered as Egeria "
+                "answers errors (HTTP 200, the code in `relatedHTTPCode`).",
+                ValidatedConnector,
+                ConnectorNotRegistered,
+            )
+        },
+        operation_id="validateConnector",
+    ),
+    Operation(
+        "GET",
+        "/api/v1/connectors",
+        "Running connectors",
+        tag="connectors",
+        answers={200: answer("Every configured connector instance.", ConnectorList)},
+    ),
+]

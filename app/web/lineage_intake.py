@@ -36,14 +36,31 @@ from functools import partial
 from typing import Any
 
 from aiohttp import web
+from pydantic import Field
 
 from agents.openlineage_publish import AcceptedEvent, OpenLineagePublisher, PublishFailed, wait_all_stored
 from app.lineage_input import NotAnArray, exact_array_items, json_array_items
+from app.web.api_doc import (
+    SERVER,
+    USER,
+    WRONG_TOKEN,
+    WWW_AUTHENTICATE,
+    Answer,
+    Content,
+    Described,
+    EgeriaErrorBody,
+    ErrorBody,
+    ErrorItem,
+    Operation,
+    RequestBody,
+    answer,
+)
 from app.web.responses import RequestError, error_response, json_answer, read_body, require_token
 from runtime.metrics import Metrics
+from schemas.egeria_answers import VoidResponse
 from schemas.error_budget import error_budget
 from schemas.errors import MAX_ERRORS, EventValidationError, FieldError, more_errors
-from schemas.openlineage import kafka_key, parse_event
+from schemas.openlineage import SCHEMA_BASE, kafka_key, parse_event
 from schemas.strict_json import MAX_MEMBERS, JSONRefused, decode
 
 log = logging.getLogger(__name__)
@@ -366,3 +383,151 @@ __all__ = [
     "install",
     "publishing_with",
 ]
+
+
+# -- documentation (app.web.openapi) ------------------------------------------------------------
+
+
+class Accepted(Described):
+    """The event is on the internal topic, acknowledged by the broker, under this key."""
+
+    status: str = Field(examples=["success"])
+    key: str = Field(examples=["run:demo/load"])
+
+
+class BatchSummary(Described):
+    received: int
+    successful: int
+    failed: int
+    retriable: int
+    non_retriable: int = Field(alias="non_retriable")
+
+
+class FailedEvent(Described):
+    """A refused item of the batch: its index, why (its problems are in `errors`, at
+    `$[index]` paths), and whether sending it again may succeed."""
+
+    index: int
+    reason: str
+    retriable: bool
+
+
+class BatchAnswer(Described):
+    """The OpenLineage batch answer: `success`, or `partial_success` with the refused items."""
+
+    status: str = Field(examples=["success", "partial_success"])
+    summary: BatchSummary
+    failed_events: list[FailedEvent] = Field(alias="failed_events")
+    errors: list[ErrorItem] = Field(
+        default=[], description="With `partial_success`: the refused items' problems, at `$[index]` paths."
+    )
+
+
+class BatchRefusal(BatchAnswer):
+    """No item accepted (`status` `failure`): the batch answer, plus every problem at
+    `$[index]` paths."""
+
+    errors: list[ErrorItem] = Field(min_length=1)
+
+
+EXAMPLE_EVENT = {
+    "eventType": "START",
+    "eventTime": "2026-01-01T00:00:00Z",
+    "producer": "https://example.com/me",
+    "schemaURL": f"{SCHEMA_BASE}#/$defs/RunEvent",
+    "run": {"runId": "3f5e83fa-3480-44ff-99c5-ff943904e5e8"},
+    "job": {"namespace": "demo", "name": "load"},
+}
+EVENT_SCHEMA = {
+    "type": "object",
+    "description": f"An OpenLineage RunEvent, DatasetEvent or JobEvent, as its spec defines it: {SCHEMA_BASE}",
+}
+ONE_EVENT = RequestBody(
+    f"One OpenLineage event ({SCHEMA_BASE}); checked against the spec, every problem reported at its JSON path.",
+    Content(schema=EVENT_SCHEMA, example=EXAMPLE_EVENT),
+)
+EVENTS = RequestBody(
+    "A JSON array of OpenLineage events; each is checked and published on its own.",
+    Content(schema={"type": "array", "items": EVENT_SCHEMA}, example=[EXAMPLE_EVENT]),
+)
+
+
+def _refusals(body: type[ErrorBody], egeria: bool, single: bool) -> dict[int, Answer]:
+    size = "LINEAGE_MAX_EVENT_BYTES" if single else "LINEAGE_MAX_BATCH_BYTES"
+    invalid = (
+        answer("Invalid event: every problem, at its JSON path.", body)
+        if single
+        else answer("No event accepted (or the body is no JSON array).", BatchRefusal, body)
+    )
+    answers = {
+        400: invalid,
+        401: answer(WRONG_TOKEN, body, headers=WWW_AUTHENTICATE),
+        413: answer(f"The body, decompressed, is larger than {size}.", body),
+        415: answer("The body is not JSON, or its Content-Encoding is neither gzip nor deflate.", body),
+        503: answer(
+            "The broker did not acknowledge: send it again.",
+            *((body,) if single else (BatchRefusal,)),
+            headers={"Retry-After": "Seconds to wait."} if single else None,
+        ),
+    }
+    if egeria:
+        answers[404] = answer("The server named in the path is not this server.", body)
+    return answers
+
+
+def _intake_operations(prefix: str, egeria: bool) -> list[Operation]:
+    parameters = (SERVER, USER) if egeria else ()
+    tag = "egeria lineage integrator" if egeria else "openlineage"
+    single_ok = (
+        answer("Stored: the event will reach every connector.", VoidResponse)
+        if egeria
+        else answer("Stored: the event will reach every connector.", Accepted)
+    )
+    body = EgeriaErrorBody if egeria else ErrorBody
+    operations = [
+        Operation(
+            "POST",
+            prefix + "/api/v1/lineage",
+            "Send one OpenLineage event",
+            tag=tag,
+            description="A 2xx means the event is on the internal topic and reaches every connector.",
+            parameters=parameters,
+            body=ONE_EVENT,
+            answers={200: single_ok, **_refusals(body, egeria, single=True)},
+            guard="bearer",
+        ),
+        Operation(
+            "POST",
+            prefix + "/api/v1/lineage/batch",
+            "Send a batch of OpenLineage events",
+            tag=tag,
+            description="Valid events are stored even when others are refused (`partial_success`).",
+            parameters=parameters,
+            body=EVENTS,
+            answers={
+                200: answer("Every event stored, or some (`partial_success`).", BatchAnswer),
+                **_refusals(body, egeria, single=False),
+            },
+            guard="bearer",
+        ),
+    ]
+    if egeria:
+        operations.append(
+            Operation(
+                "POST",
+                prefix + "/publish-open-lineage-event",
+                "Send one OpenLineage event (Egeria's Java client)",
+                tag=tag,
+                description="Egeria's Lineage Integrator path: the same as `.../api/v1/lineage`.",
+                parameters=parameters,
+                body=ONE_EVENT,
+                answers={200: single_ok, **_refusals(body, egeria, single=True)},
+                guard="bearer",
+            )
+        )
+    return operations
+
+
+OPERATIONS: list[Operation] = _intake_operations("", egeria=False) + _intake_operations(
+    EGERIA_USER_PATH, egeria=True
+)

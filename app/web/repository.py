@@ -39,15 +39,41 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from agents import repository_api as api
+from app.web.api_doc import (
+    SERVER,
+    USER,
+    WRONG_TOKEN,
+    WWW_AUTHENTICATE,
+    Content,
+    ErrorItem,
+    Operation,
+    Parameter,
+    RequestBody,
+    answer,
+    path_parameter,
+)
 from app.web.responses import RequestError, json_answer, read_body
+from schemas.egeria_answers import (
+    EntityDetailResponse,
+    EntityListResponse,
+    EntitySummaryResponse,
+    FFDCResponse,
+    MetadataCollectionIdResponse,
+    RelationshipListResponse,
+    RelationshipResponse,
+)
 from schemas.omrs_rest import (
     BAD_REQUEST_BODY,
     INVALID_PARAMETER_EXCEPTION,
     SERVICE_ROOT,
     USER_NOT_AUTHORIZED_EXCEPTION,
     USER_ROOT,
+    EntityFindRequest,
+    EntityPropertyFindRequest,
+    TypeLimitedFindRequest,
     ffdc_error,
 )
 
@@ -209,3 +235,121 @@ def route_table(repository: api.Repository, token: str | None) -> list[web.Route
         ),
         web.post(entities, views.post("EntityListResponse", "findEntities", api.find_entities)),
     ]
+
+
+# -- documentation (app.web.openapi) ------------------------------------------------------------
+
+
+class RepositoryUnauthorized(FFDCResponse):
+    """Missing or wrong credentials: the call's response class with Egeria's
+    UserNotAuthorizedException fields, plus `errors` (HTTP 401)."""
+
+    errors: list[ErrorItem]
+
+
+GUID = path_parameter("guid", "The instance's guid.")
+_ANSWERS_200 = (
+    "The call's response class, HTTP 200 also for a failure (`relatedHTTPCode`, "
+    "`exceptionClassName` and the other FFDC fields), as Egeria's repository services answer."
+)
+
+
+def _operation(
+    method: str,
+    path: str,
+    call: str,
+    response: type[BaseModel],
+    summary: str,
+    *,
+    guid: bool = False,
+    request: type[BaseModel] | None = None,
+) -> Operation:
+    parameters: tuple[Parameter, ...] = (SERVER, USER) if "{user}" in path else (SERVER,)
+    if guid:
+        parameters += (GUID,)
+    return Operation(
+        method,
+        path,
+        summary,
+        tag="egeria repository services",
+        description=f"Egeria's `{call}`: what this server keeps of the cohort's instances.",
+        parameters=parameters,
+        body=RequestBody(
+            f"Egeria's `{request.__name__}` (an empty body is its defaults).",
+            Content((request,)),
+            required=False,
+        )
+        if request is not None
+        else None,
+        answers={
+            200: answer(_ANSWERS_200, response),
+            401: answer(WRONG_TOKEN, RepositoryUnauthorized, headers=WWW_AUTHENTICATE),
+        },
+        guard="bearer-or-basic",
+        operation_id=call if "{user}" in path else call + "Deprecated",
+    )
+
+
+_ENTITY, _RELATIONSHIP = USER_ROOT + "/instances/entity/{guid}", USER_ROOT + "/instances/relationship/{guid}"
+OPERATIONS: list[Operation] = [
+    _operation(
+        "GET",
+        USER_ROOT + "/metadata-collection-id",
+        "getMetadataCollectionId",
+        MetadataCollectionIdResponse,
+        "The metadata collection id",
+    ),
+    _operation(
+        "GET",
+        SERVICE_ROOT + "/metadata-collection-id",
+        "getMetadataCollectionId",
+        MetadataCollectionIdResponse,
+        "The metadata collection id (Egeria's deprecated path)",
+    ),
+    _operation(
+        "GET", _ENTITY + "/existence", "isEntityKnown", EntityDetailResponse, "Is an entity known", guid=True
+    ),
+    _operation(
+        "GET",
+        _ENTITY + "/summary",
+        "getEntitySummary",
+        EntitySummaryResponse,
+        "An entity's summary",
+        guid=True,
+    ),
+    _operation("GET", _ENTITY, "getEntityDetail", EntityDetailResponse, "An entity", guid=True),
+    _operation(
+        "POST",
+        _ENTITY + "/relationships",
+        "getRelationshipsForEntity",
+        RelationshipListResponse,
+        "An entity's relationships",
+        guid=True,
+        request=TypeLimitedFindRequest,
+    ),
+    _operation(
+        "GET",
+        _RELATIONSHIP + "/existence",
+        "isRelationshipKnown",
+        RelationshipResponse,
+        "Is a relationship known",
+        guid=True,
+    ),
+    _operation("GET", _RELATIONSHIP, "getRelationship", RelationshipResponse, "A relationship", guid=True),
+    _operation(
+        "POST",
+        USER_ROOT + "/instances/entities/by-property",
+        "findEntitiesByProperty",
+        EntityListResponse,
+        "Find entities by property values",
+        request=EntityPropertyFindRequest,
+    ),
+    _operation(
+        "POST",
+        USER_ROOT + "/instances/entities",
+        "findEntities",
+        EntityListResponse,
+        "Find entities",
+        request=EntityFindRequest,
+    ),
+]

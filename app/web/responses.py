@@ -174,7 +174,7 @@ async def rest_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 def _route_message(request: web.Request, exc: web.HTTPException) -> str:
     if exc.status == 404:
-        return f"there is no {request.path!r} here (README, REST: the paths this server answers)"
+        return f"there is no {request.path!r} here: GET /api (or /openapi.json) lists every route"
     if exc.status == 405:
         return (
             f"{request.method} is not a method of {request.path!r}; use {exc.headers.get('Allow', 'another')}"
