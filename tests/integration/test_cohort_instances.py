@@ -21,7 +21,7 @@ from tests.support.omrs_events import Member, cohort_topic, encoded, entity, ent
 from tests.support.workers import WorkerProcess, wait_until
 
 _I = OMRSInstanceEventType
-EVENTS = 10_000
+EVENTS = 5_000
 
 
 class Repository:
@@ -63,7 +63,7 @@ def description(instance: dict[str, Any]) -> Any:
     return (props.get("description") or {}).get("primitiveValue")
 
 
-def test_ten_thousand_events_with_a_sigkill_end_as_the_member_holds_them_and_old_versions_never_win(
+def test_five_thousand_events_with_a_sigkill_end_as_the_member_holds_them_and_old_versions_never_win(
     broker: Broker, workers: WorkerFactory, server_env: dict[str, str]
 ) -> None:
     topic = cohort_topic(server_env, "instances")
@@ -71,7 +71,7 @@ def test_ten_thousand_events_with_a_sigkill_end_as_the_member_holds_them_and_old
         create_topic(broker.bootstrap, cohort_topic(server_env, kind), partitions=4)
     egeria = Member("cocoMDS2")
     history = lineage_history(egeria, EVENTS, seed=11)
-    assert len(history.entities) > 3000 and len(history.relationships) > 1000 and len(history.removed) > 100
+    assert len(history.entities) > 1500 and len(history.relationships) > 800 and len(history.removed) > 100
 
     # Egeria keys every event with its server: all of one member's events on one partition.
     produce(
