@@ -1,10 +1,11 @@
-"""Lineage queries: `GET /api/v1/lineage?nodeId=...&depth=N` (Marquez's shape) and `GET /lineage`,
-a page that draws the same graph in the browser (no CDN: the page and its script are served
-from here).
+"""Lineage queries: `GET /api/v1/lineage?nodeId=...&depth=N[&asOf=T]` (Marquez's shape) and
+`GET /lineage`, a page that draws the same graph in the browser (no CDN: the page and its
+script are served from here).
 
 Answers come from this replica's lineage graph (`agents.lineage_graph`), which every replica
-builds from the cohort instance topics, so any replica gives the same answer. Errors use the
-service's error body: 400 for a bad nodeId or depth (with the reason), 404 for a node the
+builds from the cohort instance topics, so any replica gives the same answer; the handler
+is `app.web.explorer`'s. Errors use the service's error body: 400 for a bad nodeId, depth or
+asOf (with the reason), 401 without the token when reads are guarded, 404 for a node the
 graph does not hold, 503 while the graph is still reading the topics after a start.
 """
 
@@ -16,10 +17,9 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from agents import lineage_graph
-from agents.lineage_model import DEFAULT_DEPTH, MAX_DEPTH, NodeIdError, NodeNotFound
 from app.web import router
-from app.web.responses import error_body
-from schemas.errors import FieldError
+from app.web.explorer import ReadAccess, explorer_routes
+from app.web.responses import RequestError, error_response, json_answer
 
 if TYPE_CHECKING:
     from app.service import LineageService
@@ -28,44 +28,27 @@ STATIC = Path(__file__).parent / "static"
 _ASSETS = {"lineage.js": "text/javascript", "lineage.css": "text/css"}
 
 
-def _error(status: int, path: str, message: str) -> web.Response:
-    return web.json_response(error_body(status, [FieldError(path, message)]), status=status)
-
-
 def install(service: LineageService) -> None:
     graph_service = lineage_graph.install(service)
     routes = router(service)
+    access = ReadAccess(service.settings.api_token, service.settings.api_reads_open)
 
-    async def get_lineage(request: web.Request) -> web.Response:
-        node_id = request.query.get("nodeId")
-        if not node_id:
-            return _error(
-                400,
-                "$.nodeId",
-                "nodeId is required: dataset:{namespace}:{name}, job:{namespace}:{name} "
-                "or datasetField:{namespace}:{name}:{field}",
-            )
-        raw_depth = request.query.get("depth", str(DEFAULT_DEPTH))
-        try:
-            depth = int(raw_depth)
-        except ValueError:
-            return _error(
-                400, "$.depth", f"depth must be a whole number from 0 to {MAX_DEPTH}, not {raw_depth!r}"
-            )
-        if not 0 <= depth <= MAX_DEPTH:
-            return _error(400, "$.depth", f"depth must be from 0 to {MAX_DEPTH}, not {depth}")
-        if not graph_service.caught_up.is_set():
-            return _error(503, "$", "the lineage graph is still reading the cohort topics; try again shortly")
-        try:
-            body = graph_service.graph.lineage(node_id, depth)
-        except NodeIdError as exc:
-            return _error(400, "$.nodeId", str(exc))
-        except NodeNotFound as exc:
-            return _error(404, "$.nodeId", str(exc))
-        return web.json_response(body)
+    def not_ready() -> str | None:
+        if graph_service.caught_up.is_set():
+            return None
+        return "the lineage graph is still reading the cohort topics; try again shortly"
+
+    for route in explorer_routes(
+        model=None, cohort=lambda: graph_service.graph, access=access, not_ready=not_ready
+    ):
+        routes.add_route(route.method, route.path, route.handler)
 
     async def lineage_status(request: web.Request) -> web.Response:
-        return web.json_response(graph_service.status())
+        try:
+            access.check(request)
+        except RequestError as error:
+            return error_response(error)
+        return json_answer(graph_service.status())
 
     async def page(request: web.Request) -> web.Response:
         return web.Response(text=(STATIC / "lineage.html").read_text(), content_type="text/html")
@@ -76,7 +59,6 @@ def install(service: LineageService) -> None:
             raise web.HTTPNotFound()
         return web.Response(text=(STATIC / name).read_text(), content_type=_ASSETS[name])
 
-    routes.add_get("/api/v1/lineage", get_lineage)
     routes.add_get("/api/v1/lineage/status", lineage_status)
     routes.add_get("/lineage", page)
     routes.add_get("/lineage/static/{name}", asset)
