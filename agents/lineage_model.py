@@ -35,16 +35,17 @@ under `c/`, components as `agents.explorer.keys.key`):
 |---|---|---|
 | `c/el/` | guid | element |
 | `c/lk/` | guid | relationship |
-| `c/end/` | element guid, relationship guid | empty: relationships by end |
+| `c/end/` | element guid, relationship guid | the relationship's type: relationships by end |
 | `c/node/` | element guid | its node id |
 | `c/mem/` | node id, element guid | empty: members of a node |
 | `c/id/` | node id | (namespace, name) of a dataset or job node, or (ns, name, path) of a column |
+| `c/sum/` | node id | what an answer says of a node, from its members (guids, type, description, owner...) |
 | `c/raw/` | ns, name, element guid | empty: elements whose own identity names that dataset (re-derived when an alias of it changes) |
 | `c/al/` | ns, name, declaring guid | the (ns, name) that name is an alias of |
 | `c/alr/` | node id, ns, name, declaring guid | empty: aliases by the node they name |
 | `c/fld/` | dataset node, column node | empty: the columns of a dataset |
 | `c/le/` | relationship guid | the edge it makes: [`e`/`f`, from node, to node] |
-| `c/e/`, `c/f/` | `o`/`i`, node, node, relationship guid | graph / column edges; value: since (the relationship's create time) |
+| `c/e/`, `c/f/` | node, `o`/`i`, node, relationship guid | graph / column edges, both ways (one scan reads a node's); value: since (the relationship's create time) |
 | `c/n/` | what | counts: `el`, `lk`, `applied` |
 """
 
@@ -143,6 +144,7 @@ T_LINK_EDGE = b"c/le/"
 T_EDGE = b"c/e/"
 T_FIELD_EDGE = b"c/f/"
 T_COUNT = b"c/n/"
+T_SUMMARY = b"c/sum/"
 OUT, INTO = "o", "i"
 
 
@@ -317,7 +319,9 @@ class LineageGraph:
 
     def links_of(self, guid: str, type_name: str | None = None) -> list[Link]:
         found = []
-        for raw, _ in self.kv.scan(key(T_END, guid)):
+        for raw, kind in self.kv.scan(key(T_END, guid)):
+            if type_name is not None and kind.decode() != type_name:
+                continue
             lk = self.link(parts(raw, T_END)[1])
             if lk is not None and (type_name is None or lk.type_name == type_name):
                 found.append(lk)
@@ -438,8 +442,8 @@ class LineageGraph:
         else:
             self._unlink(held)
         self.kv.put(key(T_LINK, guid), canonical(asdict(link)))
-        self.kv.put(key(T_END, link.end1, guid), b"")
-        self.kv.put(key(T_END, link.end2, guid), b"")
+        self.kv.put(key(T_END, link.end1, guid), link.type_name.encode())
+        self.kv.put(key(T_END, link.end2, guid), link.type_name.encode())
         self._index_link(guid)
         if link.type_name in STRUCTURE_TYPES:
             self._renode_below(link.end2)
@@ -519,17 +523,63 @@ class LineageGraph:
         if old == new:
             if new is not None and ident is not None:
                 self._set_ident(new, ident)
+                self._summarise(new)
             return
         if old is not None:
             self.kv.delete(key(T_NODE, guid))
             self.kv.delete(key(T_MEMBER, old, guid))
             self._forget_node(old)
+            self._summarise(old)
         if new is not None and ident is not None:
             self.kv.put(key(T_NODE, guid), new.encode())
             self.kv.put(key(T_MEMBER, new, guid), b"")
             self._set_ident(new, ident)
+            self._summarise(new)
         for raw, _ in list(self.kv.scan(key(T_END, guid))):
             self._index_link(parts(raw, T_END)[1])
+
+    def _summarise(self, node: str) -> None:
+        """Keep `c/sum/`: what an answer says of a node from its members (the full entity
+        first, then by guid), so a query reads one value instead of every member."""
+        members = [e for e in (self.element(g) for g in self.members(node)) if e is not None]
+        members.sort(key=lambda e: (e.proxy, e.guid))
+        k = key(T_SUMMARY, node)
+        if not members:
+            self.kv.delete(k)
+            return
+        main = members[0]
+        extra: dict[str, Any] = {}
+        for m in reversed(members):
+            extra.update(m.additional)
+        summary = {
+            "ident": self.ident(node),
+            "guids": [m.guid for m in members],
+            "typeName": main.type_name,
+            "qualifiedName": main.qualified_name,
+            "description": next(
+                (m.props["description"] for m in members if m.props.get("description")), None
+            ),
+            "homeMetadataCollectionIds": sorted({m.home for m in members if m.home}),
+            "owner": next(
+                (
+                    m.classifications["Ownership"].get("owner")
+                    for m in members
+                    if "Ownership" in m.classifications
+                ),
+                None,
+            ),
+            "processingType": extra.get("processingType"),
+            "formula": next((m.props.get("formula") for m in members if m.props.get("formula")), None),
+            "dataType": main.classifications.get("TypeEmbeddedAttribute", {}).get("dataType"),
+            "position": main.props.get("position"),
+        }
+        data = canonical(summary)
+        if self.kv.get(k) != data:
+            self.kv.put(k, data)
+
+    def summary(self, node: str) -> dict[str, Any] | None:
+        raw = self.kv.get(key(T_SUMMARY, node))
+        return None if raw is None else dict(orjson.loads(raw))
 
     def _update_raw(self, guid: str, raw_key: bytes | None) -> None:
         """Keep the one `c/raw/` entry of an element (its own dataset identity)."""
@@ -617,16 +667,16 @@ class LineageGraph:
         if held is not None:
             tag_name, a, b = orjson.loads(held)
             tag = T_EDGE if tag_name == "e" else T_FIELD_EDGE
-            self.kv.delete(key(tag, OUT, a, b, guid))
-            self.kv.delete(key(tag, INTO, b, a, guid))
+            self.kv.delete(key(tag, a, OUT, b, guid))
+            self.kv.delete(key(tag, b, INTO, a, guid))
             self.kv.delete(marker)
         if new is not None:
             tag_name, a, b = new
             tag = T_EDGE if tag_name == "e" else T_FIELD_EDGE
             link = self.link(guid)
             since = canonical(link.created if link else None)
-            self.kv.put(key(tag, OUT, a, b, guid), since)
-            self.kv.put(key(tag, INTO, b, a, guid), since)
+            self.kv.put(key(tag, a, OUT, b, guid), since)
+            self.kv.put(key(tag, b, INTO, a, guid), since)
             self.kv.put(marker, canonical(new))
 
     def _edge_of(self, link: Link | None) -> list[str] | None:
@@ -671,11 +721,13 @@ class LineageGraph:
 
 
 class CohortGraph:
-    """The cohort's graph as an `agents.explorer.lineage.Source`."""
+    """The cohort's graph as an `agents.explorer.lineage.Source`: make one per query (it
+    remembers the edges it read)."""
 
     def __init__(self, graph: LineageGraph) -> None:
         self.graph = graph
         self.kv = graph.kv
+        self._seen: dict[tuple[bytes, str], dict[str, list[tuple[str, str | None]]]] = {}
 
     def _has(self, node: str) -> bool:
         return self.kv.get(key(T_IDENT, node)) is not None
@@ -703,96 +755,81 @@ class CohortGraph:
         return None
 
     def _edges(self, tag: bytes, node: str, direction: str, as_of: str | None) -> list[str]:
+        """A node's neighbours one way; one scan reads both ways, remembered for the query."""
+        held = self._seen.get((tag, node))
+        if held is None:
+            held = {OUT: [], INTO: []}
+            scope = key(tag, node)
+            for raw, value in self.kv.scan(scope):
+                side, other, _ = parts(raw[len(scope) :], b"")
+                held[side].append((other, orjson.loads(value)))
+            self._seen[(tag, node)] = held
         side = INTO if direction == IN else OUT
-        found = []
-        for raw, value in self.kv.scan(key(tag, side, node)):
-            if as_of is not None:
-                since = orjson.loads(value)
-                if since is not None and since > as_of:
-                    continue
-            found.append(parts(raw, tag)[2])
-        return found
+        return [other for other, since in held[side] if as_of is None or since is None or since <= as_of]
 
     def neighbours(self, node: str, direction: str, as_of: str | None) -> list[str]:
         return self._edges(T_EDGE, node, direction, as_of)
+
+    def known(self, node: str, direction: str) -> list[str]:
+        return []
 
     def identity(self, node: str) -> tuple[str, str] | None:
         ident = self.graph.ident(node)
         return (ident[0], ident[1]) if ident is not None and len(ident) == 2 else None
 
-    def _members(self, node: str) -> list[Element]:
-        found = [e for e in (self.graph.element(g) for g in self.graph.members(node)) if e is not None]
-        return sorted(found, key=lambda e: (e.proxy, e.guid))
-
-    def node_data(self, node: str, as_of: str | None) -> dict[str, Any] | None:
-        ident = self.identity(node)
-        if ident is None:
+    def node_data(
+        self, node: str, as_of: str | None, have: frozenset[str] = frozenset()
+    ) -> dict[str, Any] | None:
+        summary = self.graph.summary(node)
+        if summary is None or summary["ident"] is None or len(summary["ident"]) != 2:
             return None
-        members = self._members(node)
-        main = members[0] if members else None
-        ns, name = ident
+        ns, name = summary["ident"]
         data: dict[str, Any] = {
             "id": {"namespace": ns, "name": name},
             "namespace": ns,
             "name": name,
-            "guids": [m.guid for m in members],
-            "typeName": main.type_name if main else None,
-            "qualifiedName": main.qualified_name if main else None,
-            "description": next(
-                (m.props["description"] for m in members if m.props.get("description")), None
-            ),
-            "homeMetadataCollectionIds": sorted({m.home for m in members if m.home}),
+            "guids": summary["guids"],
+            "typeName": summary["typeName"],
+            "qualifiedName": summary["qualifiedName"],
+            "description": summary["description"],
+            "homeMetadataCollectionIds": summary["homeMetadataCollectionIds"],
         }
-        owner = next(
-            (
-                m.classifications["Ownership"].get("owner")
-                for m in members
-                if "Ownership" in m.classifications
-            ),
-            None,
-        )
-        if owner:
-            data["owner"] = owner
+        if summary["owner"]:
+            data["owner"] = summary["owner"]
         if node.startswith("job:"):
-            data.update(self._job_data(name, members))
+            data.update(self._job_data(name, summary))
         else:
             data["type"] = marquez.dataset_type(ns)
-            data["fields"] = [self._field_summary(f) for f in self._fields_of(node)]
-            aliases = sorted(f"{a[0]}:{a[1]}" for a in self._aliases_of(node))
+            if "fields" not in have:
+                data["fields"] = [self._field_summary(f) for f in self._fields_of(node)]
+            aliases = sorted(f"{a[0]}:{a[1]}" for a in self._aliases_of(node, (ns, name)))
             if aliases:
                 data["symlinks"] = aliases
         return data
 
-    def _aliases_of(self, node: str) -> set[tuple[str, str]]:
-        ident = self.identity(node)
+    def _aliases_of(self, node: str, ident: tuple[str, str]) -> set[tuple[str, str]]:
         found: set[tuple[str, str]] = set()
-        if ident is None:
-            return found
         for raw, _ in self.kv.scan(key(T_ALIAS_OF, node)):
             _, alias_ns, alias_name, _guid = parts(raw, T_ALIAS_OF)
             if self.graph.resolve_alias(alias_ns, alias_name) == ident:
                 found.add((alias_ns, alias_name))
         return found
 
-    def _job_data(self, name: str, members: list[Element]) -> dict[str, Any]:
-        extra: dict[str, Any] = {}
-        for m in reversed(members):
-            extra.update(m.additional)
-        processing = extra.get("processingType")
+    def _job_data(self, name: str, summary: dict[str, Any]) -> dict[str, Any]:
+        processing = summary["processingType"]
         data: dict[str, Any] = {
             "type": marquez.JOB_TYPE.get(str(processing or "BATCH").upper(), "BATCH"),
             "processingType": processing,
             "simpleName": name,
         }
-        formula = next((m.props.get("formula") for m in members if m.props.get("formula")), None)
-        if formula:
-            data["sql"] = formula
+        if summary["formula"]:
+            data["sql"] = summary["formula"]
         parents, children = set(), set()
-        for m in members:
-            for lk in self.graph.links_of(m.guid, "ProcessHierarchy"):
-                if lk.end2 == m.guid and (p := self.graph.node_of(lk.end1)):
+        for guid in summary["guids"]:
+            for lk in self.graph.links_of(guid, "ProcessHierarchy"):
+                if lk.end2 == guid and (p := self.graph.node_of(lk.end1)):
                     parents.add(p)
-                if lk.end1 == m.guid and (c := self.graph.node_of(lk.end2)):
+                if lk.end1 == guid and (c := self.graph.node_of(lk.end2)):
                     children.add(c)
         parent = self.identity(sorted(parents)[0]) if parents else None
         data["parentJob"] = {"namespace": parent[0], "name": parent[1]} if parent else None
@@ -814,14 +851,10 @@ class CohortGraph:
         pieces = path.split(".")
         for depth in range(1, len(pieces) + 1):
             prefix = ".".join(pieces[:depth])
-            element = self._main(marquez.node_id("datasetField", ns, name, prefix))
-            position = element.props.get("position") if element else None
+            summary = self.graph.summary(marquez.node_id("datasetField", ns, name, prefix))
+            position = summary.get("position") if summary else None
             order.append((position if isinstance(position, int) else 1 << 30, prefix))
         return tuple(order)
-
-    def _main(self, node: str) -> Element | None:
-        members = self._members(node)
-        return members[0] if members else None
 
     def _field_summary(self, node: str) -> dict[str, Any]:
         info = self.field_info(node)
@@ -839,15 +872,8 @@ class CohortGraph:
         ident = self.graph.ident(node)
         if ident is None or len(ident) != 3:
             return None
-        element = self._main(node)
-        type_info = element.classifications.get("TypeEmbeddedAttribute", {}) if element else {}
-        return FieldInfo(
-            ident[0],
-            ident[1],
-            ident[2],
-            type_info.get("dataType"),
-            element.props.get("description") if element else None,
-        )
+        summary = self.graph.summary(node) or {}
+        return FieldInfo(ident[0], ident[1], ident[2], summary.get("dataType"), summary.get("description"))
 
     def field_input(self, node: str, source: str) -> dict[str, Any] | None:
         return None

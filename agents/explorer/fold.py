@@ -20,8 +20,8 @@ same bytes in the store. How:
 
 Lineage edges: from a time on, a job's inputs and outputs are those of its latest run that
 names any (a run's are the union over its events; a JobEvent's are its own). An edge holds
-over the intervals of time where that is so, so the graph at any past time (asOf) is an
-index lookup, and the graph now is the edges whose last interval is open.
+over the intervals of time where that is so; a node's edges are one prefix scan, giving the
+graph now (the edges whose last interval is open) and at any past time (asOf).
 
 Datasets are named as the cataloguer names them: a dataset with a TABLE symlink is that
 table (the smallest, as `agents.catalogue.mapping.canonical_identity`), its other names are
@@ -35,6 +35,7 @@ from typing import Any
 
 from agents.explorer import intervals, layout, search
 from agents.explorer.keys import canonical, digest, key, normal_time, parts, sort_key
+from agents.explorer.marquez import io_version, job_version, mint
 from runtime.kv import KeyValue
 from schemas.openlineage import (
     BaseEvent,
@@ -230,6 +231,7 @@ class _Fold:
         snapshot = _io_value(io)
         if snapshot is not None:
             self._snapshot(job, self.time, f"event:{self.digest}", snapshot)
+            self._refresh_job(job)
 
     # ------------------------------------------------------------------ namespaces, jobs
 
@@ -262,12 +264,16 @@ class _Fold:
             "updatedAt": _later(held.get("updatedAt"), self.time),
             "facets": merge_latest(held.get("facets"), self.doc["job"].get("facets"), self.sk),
             "parent": held.get("parent"),
+            "latestRun": held.get("latestRun"),
+            "io": held.get("io"),
+            "currentVersion": held.get("currentVersion"),
         }
         if isinstance(parent, dict) and not parent.get("_deleted"):
             ref = {
                 "namespace": parent["job"]["namespace"],
                 "name": parent["job"]["name"],
                 "runId": parent["run"]["runId"],
+                "uuid": mint("job", parent["job"]["namespace"], parent["job"]["name"]),
             }
             if record["parent"] is None or record["parent"][0] < self.sk:
                 record["parent"] = [self.sk, ref]
@@ -294,22 +300,34 @@ class _Fold:
             search.index(self.kv, "dataset", *ident)
             held = {}
         writes = role == "output"
-        first = [self.time, self.digest, 0 if writes or role == "static" else 1, run_id if writes else None]
+        seen: list[Any] = [
+            self.time,
+            self.digest,
+            0 if writes or role == "static" else 1,
+            run_id if writes else None,
+        ]
+        first: list[Any] = seen if held.get("first") is None or seen < held["first"] else held["first"]
+        aliases = {(a[0], a[1]) for a in held.get("aliases") or []}
+        for alias in [own, *((i["namespace"], i["name"]) for i in _symlinks(d))]:
+            if alias != ident and alias not in aliases:
+                aliases.add(alias)
+                self.kv.put(key(layout.ALIAS, *alias, *ident), b"")
+                search.index(self.kv, "dataset", *ident, label=alias[1])
         record = {
             "createdAt": _earlier(held.get("createdAt"), self.time),
             "updatedAt": _later(held.get("updatedAt"), self.time),
             "facets": merge_latest(held.get("facets"), facets, self.sk),
             "lastModifiedAt": held.get("lastModifiedAt"),
-            "first": first if held.get("first") is None or first < held["first"] else held["first"],
+            "first": first,
+            "initialVersion": version_id(ident, str(first[0]), str(first[1]), "initial"),
+            "currentVersion": held.get("currentVersion"),
+            "aliases": sorted(list(a) for a in aliases),
         }
         if writes and self.type == "COMPLETE":
             record["lastModifiedAt"] = _later(held.get("lastModifiedAt"), self.time)
         save(self.kv, k, record)
-        for alias in [own, *((i["namespace"], i["name"]) for i in _symlinks(d))]:
-            if alias != ident:
-                self.kv.put(key(layout.ALIAS, *alias, *ident), b"")
-                self.kv.put(key(layout.ALIAS_OF, *ident, *alias), b"")
-                search.index(self.kv, "dataset", *ident, label=alias[1])
+        if held.get("initialVersion") != record["initialVersion"]:
+            self.kv.put(key(layout.VERSION, *ident, "", ""), str(record["initialVersion"]).encode())
         for f in _flatten(fields or []):
             search.index(self.kv, "field", ident[0], ident[1], f)
         if fields is not None and role in ("output", "static"):
@@ -337,13 +355,23 @@ class _Fold:
         self._mark_version(ident, k, before is None or load_schema(before[1]) != schema)
         if after is not None:
             self._mark_version(ident, after[0], load_schema(after[1]) != schema)
+        current = None
+        scope = key(layout.VERSION, *ident)
+        for raw, value in self.kv.scan(scope, reverse=True):
+            current = value.decode() if parts(raw[len(scope) :], b"")[0] else None
+            break
+        record_key = key(layout.DATASET, *ident)
+        record = load(self.kv, record_key)
+        if record.get("currentVersion") != current:
+            record["currentVersion"] = current
+            save(self.kv, record_key, record)
 
     def _mark_version(self, ident: DatasetId, observation_key: bytes, starts_version: bool) -> None:
         suffix = observation_key[len(key(layout.OBSERVATION, *ident)) :]
         k = key(layout.VERSION, *ident) + suffix
         exists = self.kv.get(k) is not None
         if starts_version and not exists:
-            self.kv.put(k, b"")
+            self.kv.put(k, version_id(ident, *parts(suffix, b"")).encode())
             bump(self.kv, key(layout.COUNT, "versions", *ident))
         elif exists and not starts_version:
             self.kv.delete(k)
@@ -419,6 +447,7 @@ class _Fold:
             record[side] = entries
         record.setdefault("inputs", {})
         record.setdefault("outputs", {})
+        record["jobVersion"] = job_version(record["job"][1], record["job"][2], record)
         save(self.kv, k, record)
         self.kv.put(key(layout.TRANSITION, run_id, self.time, self.type or "OTHER", self.digest), b"")
         self._place(run_id, held, record)
@@ -442,6 +471,27 @@ class _Fold:
             bump(self.kv, key(layout.COUNT, "runs", *new_job))
         self.kv.put(key(layout.JOB_RUN, *new_job, new_at, run_id), b"")
         self._snapshot(new_job, new_at, run_id, new_io)
+        self._refresh_job(new_job)
+        if held is not None and _placement(held)[0] != new_job:
+            self._refresh_job(_placement(held)[0])
+
+    def _refresh_job(self, job: DatasetId) -> None:
+        """Keep on the job's record what its indexes say now: its latest run and its current
+        inputs and outputs (the last entries of `jr/` and `jio/`), so answers need no seek."""
+        latest = None
+        for raw, _ in self.kv.scan(key(layout.JOB_RUN, *job), reverse=True):
+            latest = parts(raw, layout.JOB_RUN)[3]
+            break
+        io = None
+        for _, value in self.kv.scan(key(layout.SNAPSHOT, *job), reverse=True):
+            io = _loads(value)
+            break
+        record_key = key(layout.JOB, *job)
+        record = load(self.kv, record_key)
+        if record.get("latestRun") != latest or record.get("io") != io:
+            record["latestRun"], record["io"] = latest, io
+            record["currentVersion"] = io_version(job[0], job[1], io) if io else None
+            save(self.kv, record_key, record)
 
     # ------------------------------------------------------------------ lineage edges
 
@@ -470,26 +520,18 @@ class _Fold:
             self._edge(a, b, at, until, adding=True)
 
     def _edge(self, a: Node, b: Node, start: str, end: str | None, *, adding: bool) -> None:
-        out_key = key(layout.EDGE_HISTORY, layout.OUT, *a, *b)
-        in_key = key(layout.EDGE_HISTORY, layout.IN, *b, *a)
+        out_key = key(layout.EDGE_HISTORY, *a, layout.OUT, *b)
+        in_key = key(layout.EDGE_HISTORY, *b, layout.IN, *a)
         held = [tuple(i) for i in load(self.kv, out_key) or []]
         spans = intervals.add(held, start, end) if adding else intervals.subtract(held, start, end)
         if spans == held:
             return
-        now_out = key(layout.EDGE_NOW, layout.OUT, *a, *b)
-        now_in = key(layout.EDGE_NOW, layout.IN, *b, *a)
         if spans:
             save(self.kv, out_key, spans)
             save(self.kv, in_key, spans)
         else:
             self.kv.delete(out_key)
             self.kv.delete(in_key)
-        if intervals.is_open(spans):
-            self.kv.put(now_out, b"")
-            self.kv.put(now_in, b"")
-        else:
-            self.kv.delete(now_out)
-            self.kv.delete(now_in)
 
 
 def _placement(record: dict[str, Any]) -> tuple[DatasetId, str, dict[str, Any] | None]:
@@ -510,6 +552,11 @@ def _neighbour(kv: KeyValue, scope: bytes, k: bytes, *, reverse: bool) -> tuple[
         if found != k:
             return found, value
     return None
+
+
+def version_id(ident: DatasetId, *parts_: str) -> str:
+    """The id of a dataset version: a uuid5 of the dataset and the observation that starts it."""
+    return mint("dataset", ident[0], ident[1], *parts_)
 
 
 def load_schema(raw: bytes) -> str:

@@ -15,7 +15,7 @@ import orjson
 from agents.explorer import intervals, layout, marquez
 from agents.explorer.fold import load, schema_fields
 from agents.explorer.keys import key, parts
-from agents.explorer.lineage import IN, FieldInfo
+from agents.explorer.lineage import IN, OUT, FieldInfo
 from agents.explorer.queries import ReadModel
 
 Node = tuple[str, str, str]
@@ -36,10 +36,11 @@ class OpenLineageGraph:
     """Lineage edges, node data and column lineage from the OpenLineage read model."""
 
     def __init__(self, model: ReadModel) -> None:
-        self.model = model
+        self.model = model.remembering()
         self.kv = model.kv
         self._nodes: dict[str, Node] = {}
         self._fields: dict[str, tuple[str, str, str]] = {}
+        self._edges: dict[tuple[str, str], list[tuple[str, list[intervals.Interval]]]] = {}
 
     # ------------------------------------------------------------------ nodes
 
@@ -109,31 +110,38 @@ class OpenLineageGraph:
 
     # ------------------------------------------------------------------ edges and data
 
-    def neighbours(self, node: str, direction: str, as_of: str | None) -> list[str]:
+    def _history(self, node: str, direction: str) -> list[tuple[str, list[intervals.Interval]]]:
+        """Every edge a node has ever had one way, with the intervals it held over (one scan
+        reads both ways)."""
+        held = self._edges.get((node, direction))
+        if held is not None:
+            return held
         me = self._node(node)
-        if me is None:
-            return []
-        side = layout.IN if direction == IN else layout.OUT
-        found = []
-        if as_of is None:
-            scope = key(layout.EDGE_NOW, side, *me)
-            for raw, _ in self.kv.scan(scope):
-                other = parts(raw, layout.EDGE_NOW)[4:7]
-                found.append(self._name((other[0], other[1], other[2])))
-        else:
-            scope = key(layout.EDGE_HISTORY, side, *me)
+        ways: dict[str, list[tuple[str, list[intervals.Interval]]]] = {IN: [], OUT: []}
+        if me is not None:
+            scope = key(layout.EDGE_HISTORY, *me)
             for raw, value in self.kv.scan(scope):
-                spans = [tuple(i) for i in orjson.loads(value)]
-                if intervals.contains(spans, as_of):
-                    other = parts(raw, layout.EDGE_HISTORY)[4:7]
-                    found.append(self._name((other[0], other[1], other[2])))
-        return found
+                side, kind, ns, name = parts(raw[len(scope) :], b"")
+                spans = [(s, e) for s, e in orjson.loads(value)]
+                ways[IN if side == layout.IN else OUT].append((self._name((kind, ns, name)), spans))
+        self._edges[(node, IN)], self._edges[(node, OUT)] = ways[IN], ways[OUT]
+        return ways[direction]
+
+    def neighbours(self, node: str, direction: str, as_of: str | None) -> list[str]:
+        if as_of is None:
+            return [other for other, spans in self._history(node, direction) if intervals.is_open(spans)]
+        return [other for other, spans in self._history(node, direction) if intervals.contains(spans, as_of)]
+
+    def known(self, node: str, direction: str) -> list[str]:
+        return [other for other, _ in self._history(node, direction)]
 
     def identity(self, node: str) -> tuple[str, str] | None:
         me = self._node(node)
         return None if me is None else (me[1], me[2])
 
-    def node_data(self, node: str, as_of: str | None) -> dict[str, Any] | None:
+    def node_data(
+        self, node: str, as_of: str | None, have: frozenset[str] = frozenset()
+    ) -> dict[str, Any] | None:
         me = self._node(node)
         if me is None:
             return None

@@ -27,7 +27,9 @@ def _later(a: str | None, b: str | None) -> str | None:
 
 def normalise(intervals: Sequence[Interval]) -> list[Interval]:
     """Sorted, empty ones dropped, overlapping or touching ones merged."""
-    live = sorted((s, e) for s, e in intervals if _before(s, e))
+    live = sorted(
+        ((s, e) for s, e in intervals if _before(s, e)), key=lambda i: (i[0], i[1] is None, i[1] or "")
+    )
     out: list[Interval] = []
     for start, end in live:
         if out and not _before(out[-1][1], start):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import orjson
 
@@ -30,36 +31,38 @@ _END = b"\x00\x00"
 MIN_TIME = "0001-01-01T00:00:00.000000Z"
 
 
+@lru_cache(maxsize=1 << 16)
 def component(value: str) -> bytes:
-    """One key component: escaped UTF-8 and the terminator."""
+    """One key component: escaped UTF-8 and the terminator (remembered: the same namespaces
+    and names make most keys)."""
     return value.encode().replace(b"\x00", _ESCAPED_NUL) + _END
 
 
 def key(tag: bytes, *parts: str) -> bytes:
     """`tag` followed by every part as a component."""
-    return tag + b"".join(component(p) for p in parts)
+    return tag + b"".join([component(p) for p in parts])
 
 
 def parts(raw: bytes, tag: bytes) -> list[str]:
-    """The components of a key made by `key(tag, ...)`."""
+    """The components of a key made by `key(tag, ...)`.
+
+    Inside a component every NUL is followed by `\x01`, so the first `\x00\x00` after the
+    start of a component is its terminator."""
     body = raw[len(tag) :]
+    if _ESCAPED_NUL not in body:
+        return [piece.decode() for piece in body.split(_END)[:-1]]
     out: list[str] = []
-    current = bytearray()
-    i = 0
-    while i < len(body):
-        byte = body[i]
-        if byte == 0 and i + 1 < len(body):
-            if body[i + 1] == 0:
-                out.append(current.decode())
-                current = bytearray()
-            else:
-                current.append(0)
-            i += 2
-            continue
-        current.append(byte)
-        i += 1
-    if current:
-        out.append(current.decode())
+    at = len(tag)
+    end = len(raw)
+    while at < end:
+        stop = raw.find(_END, at)
+        if stop < 0:
+            stop = end
+        piece = raw[at:stop]
+        if b"\x00" in piece:
+            piece = piece.replace(_ESCAPED_NUL, b"\x00")
+        out.append(piece.decode())
+        at = stop + 2
     return out
 
 

@@ -4,8 +4,12 @@ A *source* is a lineage graph kept in a KeyValue store: the OpenLineage read mod
 (`agents.explorer.graph.OpenLineageGraph`) and the cohort's graph
 (`agents.lineage_model.CohortGraph`). A query walks both at once: a node's neighbours are
 the union of what every source knows, and its data merges what each says (the OpenLineage
-model's Marquez fields first, the cohort's guids and types added). Every step is an index
-lookup in each source, so the cost grows with the answer, not with the graph.
+model's Marquez fields first, the cohort's guids and types added). An edge whose history a
+source knows (the read model knows when each of its edges held) is decided by that source
+alone: the cohort graph still holds the DataFlow of an input a job stopped reading, and an
+edge catalogued today for an event of last year; it adds the edges the read model never saw
+(other members' lineage). Every step is an index lookup in each source, so the cost grows
+with the answer, not with the graph.
 
 Two answers:
 
@@ -31,6 +35,7 @@ from agents.explorer import marquez
 DEFAULT_DEPTH = 20
 MAX_DEPTH = 100
 IN, OUT = "in", "out"
+_EMPTY: tuple[Any, ...] = (None, [], {}, "")
 KINDS = ("dataset", "job", "datasetField")
 
 
@@ -64,12 +69,20 @@ class Source(Protocol):
         """Dataset/job nodes one edge upstream (IN) or downstream (OUT), at `as_of` or now."""
         ...
 
+    def known(self, node: str, direction: str) -> Iterable[str]:
+        """Every neighbour this graph knows the history of (when the edge held, and when it
+        stopped): for those, later sources are not asked."""
+        ...
+
     def identity(self, node: str) -> tuple[str, str] | None:
         """(namespace, name) of a dataset or job node this graph holds."""
         ...
 
-    def node_data(self, node: str, as_of: str | None) -> dict[str, Any] | None:
-        """What this graph says about a dataset or job node (Marquez's DatasetData / JobData)."""
+    def node_data(
+        self, node: str, as_of: str | None, have: frozenset[str] = frozenset()
+    ) -> dict[str, Any] | None:
+        """What this graph says about a dataset or job node (Marquez's DatasetData / JobData);
+        `have` names what an earlier source already said (it need not be worked out again)."""
         ...
 
     def field_neighbours(self, node: str, direction: str) -> Iterable[str]:
@@ -126,8 +139,10 @@ class _Union:
         held = self._nodes.get((node, direction))
         if held is None:
             found: set[str] = set()
+            decided: set[str] = set()
             for source in self.sources:
-                found.update(source.neighbours(node, direction, self.as_of))
+                found.update(n for n in source.neighbours(node, direction, self.as_of) if n not in decided)
+                decided.update(source.known(node, direction))
             found.discard(node)
             held = self._nodes[(node, direction)] = sorted(found)
         return held
@@ -176,10 +191,10 @@ class _Union:
 
     def data(self, node: str) -> dict[str, Any]:
         merged: dict[str, Any] = {}
-        for source in reversed(self.sources):
-            found = source.node_data(node, self.as_of) or {}
-            for name, value in found.items():
-                if name not in merged or value not in (None, [], {}, ""):
+        for source in self.sources:
+            have = frozenset(name for name, value in merged.items() if value not in _EMPTY)
+            for name, value in (source.node_data(node, self.as_of, have) or {}).items():
+                if name not in have:
                     merged[name] = value
         if not merged:
             ident = self.identity(node)

@@ -183,7 +183,7 @@ def run(
         "jobVersion": {
             "namespace": job_ns,
             "name": job_name,
-            "version": job_version(job_ns, job_name, record),
+            "version": record.get("jobVersion") or job_version(job_ns, job_name, record),
         },
         "inputDatasetVersions": inputs,
         "outputDatasetVersions": outputs,
@@ -236,7 +236,9 @@ def job(
         "name": name,
         "simpleName": simple,
         "parentJobName": parent["name"] if parent else None,
-        "parentJobUuid": mint("job", parent["namespace"], parent["name"]) if parent else None,
+        "parentJobUuid": parent.get("uuid") or mint("job", parent["namespace"], parent["name"])
+        if parent
+        else None,
         "createdAt": iso(record["createdAt"]),
         "updatedAt": iso(record["updatedAt"]),
         "namespace": ns,
@@ -247,7 +249,11 @@ def job(
         "latestRun": latest_runs[0] if latest_runs else None,
         "latestRuns": latest_runs,
         "facets": facets,
-        "currentVersion": io_version(ns, name, io) if io else None,
+        "currentVersion": (
+            record.get("currentVersion") if io == record.get("io") else io_version(ns, name, io)
+        )
+        if io
+        else None,
         "labels": [],
         "tags": [],
         "nodeId": node_id("job", ns, name),

@@ -7,6 +7,7 @@ never a walk of the whole store.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -23,6 +24,9 @@ from runtime.kv import KeyValue
 LATEST_RUNS = 10
 """Runs a job answer carries in `latestRuns` (Marquez: the last 10)."""
 MAX_TRANSITIONS = 1000
+REMEMBERED_VERSIONS = 256
+"""Versions of one dataset a query keeps in memory (schema changes are few; past this, it seeks)."""
+_MANY: list[tuple[str, str, str]] = []
 """Transitions a run answer lists (newest first): a streaming run may have many."""
 SEARCH_KINDS = {
     None: frozenset({"job", "dataset"}),
@@ -51,8 +55,14 @@ def _page(entries: Iterator[tuple[bytes, bytes]], page: Page) -> list[tuple[byte
 class ReadModel:
     """Queries over one read-model store (the KeyValue `agents.explorer.fold.apply` fills)."""
 
-    def __init__(self, kv: KeyValue) -> None:
+    def __init__(self, kv: KeyValue, *, remember: bool = False) -> None:
         self.kv = kv
+        self._versions: dict[tuple[str, str], list[tuple[str, str, str]]] | None = {} if remember else None
+
+    def remembering(self) -> ReadModel:
+        """A view of the same store that remembers the dataset versions it looked up: for the
+        length of one query (a lineage graph asks for the same inputs' versions many times)."""
+        return ReadModel(self.kv, remember=True)
 
     # ------------------------------------------------------------------ namespaces
 
@@ -79,20 +89,22 @@ class ReadModel:
         record = load(self.kv, key(layout.JOB, ns, name))
         return None if record is None else self._job(ns, name, record)
 
-    def _job(self, ns: str, name: str, record: dict[str, Any], as_of: str | None = None) -> dict[str, Any]:
-        run_ids = self._run_ids(ns, name, Page(LATEST_RUNS, 0), as_of)
+    def _job(self, ns: str, name: str, record: dict[str, Any]) -> dict[str, Any]:
+        run_ids = self._run_ids(ns, name, Page(LATEST_RUNS, 0)) if record.get("latestRun") else []
         latest = [r for r in (self.run(i, transitions=False) for i in run_ids) if r is not None]
-        return marquez.job(ns, name, record, io=self.job_io(ns, name, as_of), latest_runs=latest)
+        return marquez.job(ns, name, record, io=record.get("io"), latest_runs=latest)
 
     def job_data(
         self, ns: str, name: str, record: dict[str, Any], as_of: str | None = None
     ) -> dict[str, Any]:
         """A job as a lineage node (Marquez's `JobData`): its latest run then, no run list."""
-        run_ids = self._run_ids(ns, name, Page(1, 0), as_of)
+        if as_of is None:
+            run_ids = [record["latestRun"]] if record.get("latestRun") else []
+            io = record.get("io")
+        else:
+            run_ids, io = self._run_ids(ns, name, Page(1, 0), as_of), self.job_io(ns, name, as_of)
         latest = self.run(run_ids[0], transitions=False) if run_ids else None
-        data = marquez.job(
-            ns, name, record, io=self.job_io(ns, name, as_of), latest_runs=[latest] if latest else []
-        )
+        data = marquez.job(ns, name, record, io=io, latest_runs=[latest] if latest else [])
         del data["latestRuns"]
         data["currentRunUuid"] = latest["id"] if latest else None
         return data
@@ -103,9 +115,9 @@ class ReadModel:
             ns,
             name,
             record,
-            current_version=self.version_at(ns, name, None),
+            current_version=record.get("currentVersion") or record["initialVersion"],
             column_lineage=None,
-            aliases=self.aliases(ns, name),
+            aliases=_aliases(record),
         )
         del data["columnLineage"]
         return data
@@ -188,18 +200,10 @@ class ReadModel:
             ns,
             name,
             record,
-            current_version=self.version_at(ns, name, None),
+            current_version=record.get("currentVersion") or record["initialVersion"],
             column_lineage=self._column_lineage_of(ns, name) or None,
-            aliases=self.aliases(ns, name),
+            aliases=_aliases(record),
         )
-
-    def aliases(self, ns: str, name: str) -> list[dict[str, str]]:
-        """The other names of a dataset (symlinks, and the names its symlinks replaced)."""
-        out = []
-        for raw, _ in self.kv.scan(key(layout.ALIAS_OF, ns, name)):
-            found = parts(raw, layout.ALIAS_OF)
-            out.append({"namespace": found[2], "name": found[3]})
-        return out
 
     def _column_lineage_of(self, ns: str, name: str) -> list[dict[str, Any]]:
         """Marquez's `columnLineage` of a dataset: each output column and its input fields."""
@@ -224,19 +228,38 @@ class ReadModel:
 
     def version_at(self, ns: str, name: str, at: str | None) -> str | None:
         """The id of the version of a dataset in force at a time (None: the current one)."""
+        if self._versions is None:
+            return self._version_at(ns, name, at)
+        held = self._versions.get((ns, name))
+        if held is None:
+            held = self._versions[(ns, name)] = self._version_starts(ns, name)
+        if held is _MANY:
+            return self._version_at(ns, name, at)
+        if not held:
+            return None
+        if at is None:
+            return held[-1][2]
+        found = bisect.bisect_right(held, (at, "\uffff", "")) - 1
+        return held[max(found, 0)][2]
+
+    def _version_starts(self, ns: str, name: str) -> list[tuple[str, str, str]]:
+        """Where each version of a dataset starts (time, digest, id) in key order, the version before
+        any schema at time "" (`_MANY` when there are too many to keep for a query)."""
+        scope = key(layout.VERSION, ns, name)
+        found: list[tuple[str, str, str]] = []
+        for raw, value in self.kv.scan(scope):
+            if len(found) == REMEMBERED_VERSIONS:
+                return _MANY
+            time, obs = parts(raw[len(scope) :], b"")
+            found.append((time, obs, value.decode()))
+        return found
+
+    def _version_at(self, ns: str, name: str, at: str | None) -> str | None:
         scope = key(layout.VERSION, ns, name)
         start = None if at is None else scope + key(b"", at) + b"\xff"
-        for raw, _ in self.kv.scan(scope, start=start, reverse=True):
-            time, obs = parts(raw[len(scope) :], b"")
-            return marquez.mint("dataset", ns, name, time, obs)
-        record = load(self.kv, key(layout.DATASET, ns, name))
-        if record is None:
-            return None
-        return self._initial_version_id(ns, name, record)
-
-    def _initial_version_id(self, ns: str, name: str, record: dict[str, Any]) -> str:
-        first = record["first"]
-        return marquez.mint("dataset", ns, name, first[0], first[1], "initial")
+        for _, value in self.kv.scan(scope, start=start, reverse=True):
+            return value.decode()
+        return None
 
     def _has_initial(self, ns: str, name: str, record: dict[str, Any]) -> bool:
         """Whether the dataset was seen before its first schema: that is a version too."""
@@ -256,9 +279,10 @@ class ReadModel:
         initial = self._has_initial(ns, name, record)
         total = count(self.kv, key(layout.COUNT, "versions", ns, name)) + (1 if initial else 0)
         scope = key(layout.VERSION, ns, name)
+        starts = ((raw, value) for raw, value in self.kv.scan(scope, reverse=True) if _is_change(raw, scope))
         versions = [
-            self._version(ns, name, record, parts(raw[len(scope) :], b""))
-            for raw, _ in _page(self.kv.scan(scope, reverse=True), page)
+            self._version(ns, name, record, parts(raw[len(scope) :], b""), value.decode())
+            for raw, value in _page(starts, page)
         ]
         changes = total - (1 if initial else 0)
         if initial and page.offset + page.limit > changes and page.offset <= changes:
@@ -272,22 +296,23 @@ class ReadModel:
         ns, name = ident
         record = load(self.kv, key(layout.DATASET, ns, name))
         scope = key(layout.VERSION, ns, name)
-        for raw, _ in self.kv.scan(scope):
-            time_and_obs = parts(raw[len(scope) :], b"")
-            if marquez.mint("dataset", ns, name, *time_and_obs) == version:
-                return self._version(ns, name, record, time_and_obs)
-        if self._has_initial(ns, name, record) and self._initial_version_id(ns, name, record) == version:
+        for raw, value in self.kv.scan(scope):
+            if _is_change(raw, scope) and value.decode() == version:
+                return self._version(ns, name, record, parts(raw[len(scope) :], b""), version)
+        if self._has_initial(ns, name, record) and record["initialVersion"] == version:
             return self._initial_version(ns, name, record)
         return None
 
-    def _version(self, ns: str, name: str, record: dict[str, Any], time_and_obs: list[str]) -> dict[str, Any]:
+    def _version(
+        self, ns: str, name: str, record: dict[str, Any], time_and_obs: list[str], version: str
+    ) -> dict[str, Any]:
         time, obs = time_and_obs
         seen = load(self.kv, key(layout.OBSERVATION, ns, name, time, obs))
         made_by = self.run(seen["run"], transitions=False) if seen.get("run") else None
         return marquez.dataset_version(
             ns,
             name,
-            version=marquez.mint("dataset", ns, name, time, obs),
+            version=version,
             created_at=time,
             schema=seen["fields"],
             schema_digest=seen["schema"],
@@ -301,7 +326,7 @@ class ReadModel:
         return marquez.dataset_version(
             ns,
             name,
-            version=self._initial_version_id(ns, name, record),
+            version=str(record["initialVersion"]),
             created_at=first[0],
             schema=None,
             schema_digest=None,
@@ -323,17 +348,18 @@ class ReadModel:
         hits, truncated = matches(self.kv, query, kinds)
         if namespace is not None:
             hits = [h for h in hits if h.namespace == namespace]
-        results = [
-            marquez.search_result(h.kind, h.namespace, h.name, h.field, self._updated(h)) for h in hits
-        ]
+        total = len(hits)
         if sort == "updated_at":
-            results.sort(key=lambda r: (r["updatedAt"] or "", r["name"]), reverse=True)
+            dated = [(self._updated(h), h) for h in hits]
+            dated.sort(key=lambda d: (d[0] or "", _label(d[1])), reverse=True)
+            chosen = dated[page.offset : page.offset + page.limit]
         else:
-            results.sort(key=lambda r: (r["name"].lower(), r["namespace"], r["nodeId"] or ""))
-        body: dict[str, Any] = {
-            "totalCount": len(results),
-            "results": results[page.offset : page.offset + page.limit],
-        }
+            hits.sort(key=lambda h: (_label(h).lower(), h.namespace, h.name, h.field or ""))
+            chosen = [(self._updated(h), h) for h in hits[page.offset : page.offset + page.limit]]
+        results = [
+            marquez.search_result(h.kind, h.namespace, h.name, h.field, updated) for updated, h in chosen
+        ]
+        body: dict[str, Any] = {"totalCount": total, "results": results}
         if truncated:
             body["truncated"] = True
         return body
@@ -381,6 +407,23 @@ class ReadModel:
             else:
                 total += int(value)
         return total
+
+
+def _is_change(raw: bytes, scope: bytes) -> bool:
+    """A `dsv/` entry that starts a version with a schema (not the one before any schema)."""
+    return raw[len(scope) : len(scope) + 2] != b"\x00\x00"
+
+
+def _label(hit: Hit) -> str:
+    """What a search result is named: the namespace, the column, or the dataset or job."""
+    if hit.kind == "namespace":
+        return hit.namespace
+    return hit.field if hit.field is not None else hit.name
+
+
+def _aliases(record: dict[str, Any]) -> list[dict[str, str]]:
+    """The other names of a dataset (symlinks, and the names its symlinks replaced)."""
+    return [{"namespace": ns, "name": name} for ns, name in record.get("aliases") or []]
 
 
 def _until_out_of_range(
