@@ -207,28 +207,30 @@ def explorer_routes(
         known_namespace(ns)
         return read.datasets(ns, page(request))
 
+    def no_dataset(ns: str, name: str) -> RequestError:
+        """A dataset name that is neither a dataset nor another name of one (symlinks)."""
+        known_namespace(ns)
+        return _missing("dataset", f"no dataset {name!r} in namespace {ns!r}")
+
     def dataset(request: web.Request) -> dict[str, Any]:
         ns, name = request.match_info["namespace"], request.match_info["dataset"]
-        known_namespace(ns)
         found = read.dataset(ns, name)
         if found is None:
-            raise _missing("dataset", f"no dataset {name!r} in namespace {ns!r}")
+            raise no_dataset(ns, name)
         return found
 
     def versions(request: web.Request) -> dict[str, Any]:
         ns, name = request.match_info["namespace"], request.match_info["dataset"]
-        known_namespace(ns)
         found = read.dataset_versions(ns, name, page(request))
         if found is None:
-            raise _missing("dataset", f"no dataset {name!r} in namespace {ns!r}")
+            raise no_dataset(ns, name)
         return found
 
     def version(request: web.Request) -> dict[str, Any]:
         ns, name = request.match_info["namespace"], request.match_info["dataset"]
         wanted = request.match_info["version"]
-        known_namespace(ns)
         if read.dataset(ns, name) is None:
-            raise _missing("dataset", f"no dataset {name!r} in namespace {ns!r}")
+            raise no_dataset(ns, name)
         found = read.dataset_version(ns, name, wanted)
         if found is None:
             raise _missing("version", f"no version {wanted!r} of dataset {name!r}")
