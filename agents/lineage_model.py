@@ -41,6 +41,7 @@ under `c/`, components as `agents.explorer.keys.key`):
 | `c/id/` | node id | (namespace, name) of a dataset or job node, or (ns, name, path) of a column |
 | `c/sum/` | node id | what an answer says of a node, from its members (guids, type, description, owner...) |
 | `c/raw/` | ns, name, element guid | empty: elements whose own identity names that dataset (re-derived when an alias of it changes) |
+| `c/rawof/` | element guid | the element's `c/raw/` key |
 | `c/al/` | ns, name, declaring guid | the (ns, name) that name is an alias of |
 | `c/alr/` | node id, ns, name, declaring guid | empty: aliases by the node they name |
 | `c/fld/` | dataset node, column node | empty: the columns of a dataset |
@@ -137,6 +138,7 @@ T_NODE = b"c/node/"
 T_MEMBER = b"c/mem/"
 T_IDENT = b"c/id/"
 T_RAW = b"c/raw/"
+T_RAW_OF = b"c/rawof/"
 T_ALIAS = b"c/al/"
 T_ALIAS_OF = b"c/alr/"
 T_FIELDS = b"c/fld/"
@@ -583,7 +585,7 @@ class LineageGraph:
 
     def _update_raw(self, guid: str, raw_key: bytes | None) -> None:
         """Keep the one `c/raw/` entry of an element (its own dataset identity)."""
-        marker = key(T_RAW + b"by/", guid)
+        marker = key(T_RAW_OF, guid)
         held = self.kv.get(marker)
         if held == raw_key:
             return

@@ -58,7 +58,11 @@ SEP = "\x00"
 
 
 def apply(kv: KeyValue, event: OpenLineageEvent | bytes | str | dict[str, Any]) -> bool:
-    """Fold one valid OpenLineage event in; False when it was already there (nothing changes)."""
+    """Fold one valid OpenLineage event in; False when it was already there (nothing changes).
+
+    One event makes several writes: give it a store whose writes for one call land together
+    (a write batch that reads its own writes), or a crash between them can leave counts off.
+    An invalid event raises `schemas.errors.EventValidationError` and changes nothing."""
     parsed = event if isinstance(event, BaseEvent) else parse_event(event)
     return _Fold(kv, parsed).run()
 
@@ -182,19 +186,20 @@ class _Fold:
         self.type = event.eventType if isinstance(event, RunEvent) else None
         self.sk = sort_key(self.time, RANK.get(self.type or "OTHER", 2), self.digest)
         self.aliases: dict[DatasetId, DatasetId] = {}
+        self.namespaces: set[str] = set()
 
     def run(self) -> bool:
         event_key = key(layout.EVENT, self.time, self.digest)
         if self.kv.get(event_key) is not None:
             return False
-        self.kv.put(event_key, self.raw)
-        bump(self.kv, key(layout.EVENT_HOUR, self.time[:13]))
         if isinstance(self.event, RunEvent):
             self._run_event()
         elif isinstance(self.event, JobEvent):
             self._job_event()
         elif isinstance(self.event, DatasetEvent):
             self._dataset(self.doc["dataset"], "static")
+        bump(self.kv, key(layout.EVENT_HOUR, self.time[:13]))
+        self.kv.put(event_key, self.raw)  # last: an event cut short is folded again, not skipped
         return True
 
     # ------------------------------------------------------------------ events
@@ -236,6 +241,9 @@ class _Fold:
     # ------------------------------------------------------------------ namespaces, jobs
 
     def _namespace(self, ns: str) -> None:
+        if ns in self.namespaces:
+            return
+        self.namespaces.add(ns)
         k = key(layout.NAMESPACE, ns)
         held = load(self.kv, k)
         if held is None:
@@ -319,7 +327,9 @@ class _Fold:
             "facets": merge_latest(held.get("facets"), facets, self.sk),
             "lastModifiedAt": held.get("lastModifiedAt"),
             "first": first,
-            "initialVersion": version_id(ident, str(first[0]), str(first[1]), "initial"),
+            "initialVersion": held["initialVersion"]
+            if first == held.get("first")
+            else version_id(ident, str(first[0]), str(first[1]), "initial"),
             "currentVersion": held.get("currentVersion"),
             "aliases": sorted(list(a) for a in aliases),
         }
