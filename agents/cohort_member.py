@@ -5,8 +5,9 @@
    -> every replica's cohort follower (runtime.follower): each record parsed once, then
         registry events  -> member registry and this server's registration (cohort_registry)
         TypeDef events   -> the cohort's TypeDefs, clashes with ours (cohort_typedefs)
-        instance events  -> reference copies (cohort_instances) and the catalogue's read
-                            model (agents.catalogue.read_model)
+        instance events  -> reference copies (cohort_instances), the catalogue's read
+                            model (agents.catalogue.read_model) and the cohort's lineage
+                            graph (agents.lineage_model)
         error events aimed at this server -> the error log (cohort_errors)
       all in the replica's own cohort state (state/cohort under LINEAGE_DATA_DIR);
    the replica that owns the record's partition also sends what the record calls for:
@@ -40,6 +41,7 @@ from agents.cohort_publisher import CohortPublisher, is_local, local_originator
 from agents.cohort_registry import CohortRegistry
 from agents.cohort_topics import CohortTopics, CohortTopicStructure
 from agents.cohort_typedefs import CohortTypeDefs
+from agents.lineage_model import LineageGraph
 from agents.reference_copy_rules import CopyPolicy
 from runtime.failures import Rejected
 from runtime.kv import KeyValue, Prefixed
@@ -112,6 +114,17 @@ def catalogue_read_model(cohort_state: KeyValue) -> KeyValue:
     return Prefixed(cohort_state, CATALOGUE)
 
 
+GRAPH = b"graph/"
+"""Where the cohort's lineage graph lives in the cohort state."""
+
+
+def cohort_lineage_graph(cohort_state: KeyValue) -> LineageGraph:
+    """The cohort's lineage graph (`agents.lineage_model`) in a replica's cohort state: what
+    every member shares, this server's own instances included (they come back through the
+    topic like any member's)."""
+    return LineageGraph(Prefixed(cohort_state, GRAPH))
+
+
 def as_error_event(event: OMRSEventV1) -> OMRSEventV1:
     """Egeria's own instance error events name no event type (its constructors leave
     UNKNOWN_INSTANCE_EVENT, with the error section set): read them as INSTANCE_ERROR_EVENT."""
@@ -179,6 +192,7 @@ class CohortMember:
         elif to_every_cohort:
             answers = self.instances.apply(kv, cohort, event, sequence, acting)
             read_model.apply_event(catalogue_read_model(kv), event)
+            cohort_lineage_graph(kv).apply(event)
         else:
             answers = []
         if acting:

@@ -7,7 +7,8 @@
 - the runtime (`runtime.host.Runtime`, a service of the Faust app): the topics, the one
   producer, and every stream and follower of this worker;
 - the agents: the OpenLineage intake, the connectors, the catalogue, the Asset Manager
-  events, the cohort member and the lineage graph;
+  events, the cohort member (with the cohort's lineage graph) and the OpenLineage read
+  model behind the Marquez read API;
 - the REST views, each given only what it reads or calls.
 
 Tests, benchmarks and the CLI all build the worker this way, so what runs in a test is
@@ -28,19 +29,21 @@ from agents.catalogue.catalogue import CatalogueMerger, CatalogueSender
 from agents.catalogue.instances import Home
 from agents.catalogue.read_model import KeyValueCatalogue
 from agents.cohort_instances import reference_copies
-from agents.cohort_member import CohortConfig, CohortMember, catalogue_read_model
+from agents.cohort_member import CohortConfig, CohortMember, catalogue_read_model, cohort_lineage_graph
 from agents.cohort_publisher import CohortPublisher
 from agents.cohort_registry import registered_with_all
 from agents.connectors.context import Cataloguing, ConnectorServices
 from agents.connectors.registry import build_registry
 from agents.connectors.runner import ConnectorHost
-from agents.lineage_graph import LineageGraphReader
+from agents.explorer import ReadModel
 from agents.openlineage_intake import OpenLineageIntake
 from agents.openlineage_publish import OpenLineagePublisher
+from agents.openlineage_read_model import OpenLineageReadModel
 from agents.repository_api import Repository
 from app.settings import Settings
 from app.topics import TopicNames, topic_registry
 from app.web import cohort, connectors, health, lineage_intake, lineage_query, openapi, repository
+from app.web.explorer import ReadAccess
 from app.web.responses import application_options
 from runtime.clients import ClientTuning, KafkaClients
 from runtime.dead_letters import DeadLetters
@@ -79,9 +82,17 @@ class Worker:
     metrics: Metrics
     state_dir: StateDir
     host: ConnectorHost
-    graph: LineageGraphReader
+    explorer_store: ReplicaStore
+    read_model: OpenLineageReadModel
     cohort: CohortMember | None = None
     cohort_store: ReplicaStore | None = None
+
+    def follower(self, name: str) -> Follower | None:
+        return next((f for f in self.runtime.followers if f.name == name), None)
+
+    @property
+    def cohort_follower(self) -> Follower | None:
+        return self.follower("cohort")
 
     def status(self) -> dict[str, Any]:
         """Who this replica is and what it holds (`GET /api/v1/status`)."""
@@ -140,7 +151,6 @@ def build_worker(settings: Settings) -> Worker:
         streams.stream("openlineage-intake", names.openlineage_inbound, intake.handle)
 
     cohort_publisher = CohortPublisher(producer, identity, names.cohorts, metrics)
-    graph = LineageGraphReader(clients, names.cohort_instance_topics)
 
     catalogue_store = PartitionedStore(
         "catalogue", state_dir.root / "catalogue", names.catalogue, names.catalogue_state, clients
@@ -173,7 +183,20 @@ def build_worker(settings: Settings) -> Worker:
     if names.asset_manager_inbound:
         streams.stream("asset-manager", names.asset_manager_inbound, AssetManagerEvents(host, metrics).handle)
 
-    followers: list[Follower] = []
+    explorer_store = ReplicaStore(state_dir.root / "explorer")
+    read_model = OpenLineageReadModel(metrics)
+    followers: list[Follower] = [
+        Follower(
+            "explorer",
+            [names.openlineage_internal],
+            read_model.apply,
+            store=explorer_store,
+            clients=clients,
+            producer=producer,
+            dead_letters=dead_letters,
+            metrics=metrics,
+        )
+    ]
     member: CohortMember | None = None
     if cohort_store is not None:
         member = CohortMember(
@@ -217,8 +240,8 @@ def build_worker(settings: Settings) -> Worker:
         readiness=readiness,
         streams=streams.made,
         followers=followers,
-        components=[host, graph],
-        stores=[catalogue_store, *([cohort_store] if cohort_store is not None else [])],
+        components=[host],
+        stores=[catalogue_store, explorer_store, *([cohort_store] if cohort_store is not None else [])],
         state_dir=state_dir,
     )
     app = build_faust_app(settings)
@@ -231,7 +254,8 @@ def build_worker(settings: Settings) -> Worker:
         metrics=metrics,
         state_dir=state_dir,
         host=host,
-        graph=graph,
+        explorer_store=explorer_store,
+        read_model=read_model,
         cohort=member,
         cohort_store=cohort_store,
     )
@@ -260,6 +284,47 @@ def build_faust_app(settings: Settings) -> faust.App:
     )
 
 
+def lineage_reads(worker: Worker) -> lineage_query.LineageReads:
+    """The lineage reads over this replica's read models: the explorer store's OpenLineage
+    read model and the cohort state's lineage graph, as of their last checkpoints."""
+    explorer = worker.follower("explorer")
+    cohort_follower = worker.cohort_follower
+    assert explorer is not None
+    graph = cohort_lineage_graph(worker.cohort_store.view) if worker.cohort_store is not None else None
+
+    def not_ready() -> str | None:
+        if not explorer.caught_up.is_set():
+            return "the OpenLineage read model is still reading the internal topic; try again shortly"
+        if cohort_follower is not None and not cohort_follower.caught_up.is_set():
+            return "the cohort's lineage graph is still reading the cohort topics; try again shortly"
+        return None
+
+    def status() -> dict[str, Any]:
+        cohort_status = None
+        if graph is not None and cohort_follower is not None:
+            cohort_status = {
+                "topics": cohort_follower.topics,
+                "caughtUp": cohort_follower.caught_up.is_set(),
+                **graph.status(),
+            }
+        return {
+            "openlineage": {
+                "topics": explorer.topics,
+                "caughtUp": explorer.caught_up.is_set(),
+                "unreadable": worker.read_model.unreadable,
+            },
+            "cohort": cohort_status,
+        }
+
+    return lineage_query.LineageReads(
+        model=ReadModel(worker.explorer_store.view),
+        cohort=graph,
+        access=ReadAccess(worker.settings.api_token, worker.settings.api_reads_open),
+        not_ready=not_ready,
+        status=status,
+    )
+
+
 def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
     settings = worker.settings
     routes = worker.app.web.web_app.router  # type: ignore[attr-defined]
@@ -276,7 +341,7 @@ def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
         worker.metrics,
     )
     connectors.install(routes, worker.host, settings.server_name)
-    follower = worker.runtime.followers[0] if worker.runtime.followers else None
+    follower = worker.cohort_follower
     cohort.install(
         routes,
         cohort.CohortView(
@@ -292,7 +357,7 @@ def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
             complete=follower.caught_up.is_set if follower is not None else (lambda: True),
         ),
     )
-    lineage_query.install(routes, worker.graph)
+    lineage_query.install(routes, lineage_reads(worker))
     if worker.cohort_store is not None:
         copies = reference_copies(worker.cohort_store.view)
         repository_api = Repository(copies, settings.server_name, settings.collection_id)

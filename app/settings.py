@@ -69,6 +69,9 @@ class Settings(BaseSettings):
         "balancer's); default http://localhost:<web_port>",
     )
     api_token: str | None = None
+    api_reads_open: bool = Field(
+        default=False, description="with api_token set, let REST reads through without the token"
+    )
     data_dir: Path = Path("./.lineage-data")
 
     # Operational knobs (not in the external contract, all with safe defaults).

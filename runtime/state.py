@@ -30,13 +30,14 @@ import contextlib
 import fcntl
 import logging
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.errors import OffsetOutOfRangeError
 from rocksdict import Options, Rdict, WriteBatch, WriteOptions
+from sortedcontainers import SortedDict
 
 from runtime.clients import KafkaClients, stop_consumer
 from runtime.failures import retrying
@@ -154,18 +155,23 @@ def _after_prefix(prefix: bytes) -> bytes:
 
 
 class Transaction:
-    """Writes of one checkpoint over a `LocalDB`: a `KeyValue` that reads its own writes."""
+    """Writes of one checkpoint over a `LocalDB`: a `KeyValue` that reads its own writes.
+
+    The writes are kept sorted (handlers scan while they write, thousands of keys per
+    checkpoint), so a scan merges the range of them it needs with the database's."""
 
     def __init__(self, db: LocalDB) -> None:
         self.db = db
-        self.pending: dict[bytes, bytes | None] = {}
+        self.pending: SortedDict = SortedDict()
+        """Key -> value, or None for a delete."""
         self.sources: dict[bytes, SourceRecord | None] = {}
         """The record whose handling wrote each key last (a refused changelog record is
         counted against it)."""
 
     def get(self, key: bytes) -> bytes | None:
         if key in self.pending:
-            return self.pending[key]
+            value: bytes | None = self.pending[key]
+            return value
         return self.db.get(key)
 
     def put(self, key: bytes, value: bytes) -> None:
@@ -182,13 +188,22 @@ class Transaction:
         self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
     ) -> Iterator[tuple[bytes, bytes]]:
         """The database's keys merged with this transaction's writes, in key order."""
-        mine = sorted(k for k in self.pending if k.startswith(prefix))
-        if start is not None:
-            mine = [k for k in mine if (k <= start if reverse else k >= start)]
-        if reverse:
-            mine.reverse()
+        mine = self._pending_keys(prefix, start, reverse)
         stored = self.db.scan(prefix, start, reverse)
         yield from _merge(stored, mine, self.pending, reverse)
+
+    def _pending_keys(self, prefix: bytes, start: bytes | None, reverse: bool) -> list[bytes]:
+        """This transaction's keys under `prefix` from `start`, in scan order (a list: the
+        caller may write while it scans)."""
+        low, high = prefix, _after_prefix(prefix)
+        if start is not None:
+            if reverse:
+                high = min(high, start)
+            else:
+                low = max(low, start)
+        inclusive_high = reverse and start is not None and high == start
+        keys = self.pending.irange(low, high, inclusive=(True, inclusive_high), reverse=reverse)
+        return list(keys)
 
     def write_batch(self, meta: Iterable[tuple[bytes, bytes]] = ()) -> WriteBatch:
         batch = WriteBatch(raw_mode=True)
@@ -215,7 +230,7 @@ def _check_key(key: bytes) -> None:
 def _merge(
     stored: Iterator[tuple[bytes, bytes]],
     mine: list[bytes],
-    pending: dict[bytes, bytes | None],
+    pending: Mapping[bytes, bytes | None],
     reverse: bool,
 ) -> Iterator[tuple[bytes, bytes]]:
     i = 0

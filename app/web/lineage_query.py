@@ -1,66 +1,60 @@
-"""Lineage queries: `GET /api/v1/lineage?nodeId=...&depth=N` (Marquez's shape) and `GET /lineage`,
-a page that draws the same graph in the browser (no CDN: the page and its script are served
-from here).
+"""The lineage reads and the lineage explorer page: Marquez's read API (`app.web.explorer`)
+over this replica's read models, `GET /api/v1/lineage/status`, and `GET /lineage`, a page
+that explores them in the browser (no CDN: the page and its files are served from here).
 
-Answers come from this replica's lineage graph (`agents.lineage_graph`), which every replica
-builds from the cohort instance topics, so any replica gives the same answer. Errors use the
-service's error body: 400 for a bad nodeId or depth (with the reason), 404 for a node the
-graph does not hold, 503 while the graph is still reading the topics after a start.
+Every replica holds the same read models: the OpenLineage read model (`agents.explorer`,
+folded from the internal topic by the explorer follower) and the cohort's lineage graph
+(`agents.lineage_model`, in the cohort state), so any replica gives the same answer once it
+has read the same records. Reads answer 503 while either is still catching up after a start.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import Field
 
-from agents.lineage_graph import LineageGraphReader
-from agents.lineage_model import DEFAULT_DEPTH, MAX_DEPTH, NodeIdError, NodeNotFound
+from agents.explorer import DEFAULT_DEPTH, MAX_DEPTH, ReadModel
+from agents.lineage_model import LineageGraph
 from app.web.api_doc import Described, Operation, answer, error, path_parameter, query_parameter, text
-from app.web.responses import error_body
-from schemas.errors import FieldError
+from app.web.explorer import ReadAccess, explorer_routes
+from app.web.responses import RequestError, error_response, json_answer
 
 STATIC = Path(__file__).parent / "static"
 _TYPES = {".js": "text/javascript", ".css": "text/css"}
 
 
-def _error(status: int, path: str, message: str) -> web.Response:
-    return web.json_response(error_body(status, [FieldError(path, message)]), status=status)
+@dataclass(frozen=True)
+class LineageReads:
+    """What the lineage reads read, and who may."""
+
+    model: ReadModel | None
+    """The OpenLineage read model (None: serve the cohort's graph alone)."""
+    cohort: LineageGraph | None
+    """The cohort's lineage graph (None: this server is in no cohort)."""
+    access: ReadAccess
+    not_ready: Callable[[], str | None]
+    """Why the read models cannot answer yet (still catching up), or None."""
+    status: Callable[[], dict[str, Any]]
 
 
-def install(routes: web.UrlDispatcher, graph_service: LineageGraphReader) -> None:
-    async def get_lineage(request: web.Request) -> web.Response:
-        node_id = request.query.get("nodeId")
-        if not node_id:
-            return _error(
-                400,
-                "$.nodeId",
-                "nodeId is required: dataset:{namespace}:{name}, job:{namespace}:{name} "
-                "or datasetField:{namespace}:{name}:{field}",
-            )
-        raw_depth = request.query.get("depth", str(DEFAULT_DEPTH))
-        try:
-            depth = int(raw_depth)
-        except ValueError:
-            return _error(
-                400, "$.depth", f"depth must be a whole number from 0 to {MAX_DEPTH}, not {raw_depth!r}"
-            )
-        if not 0 <= depth <= MAX_DEPTH:
-            return _error(400, "$.depth", f"depth must be from 0 to {MAX_DEPTH}, not {depth}")
-        if not graph_service.caught_up.is_set():
-            return _error(503, "$", "the lineage graph is still reading the cohort topics; try again shortly")
-        try:
-            body = graph_service.graph.lineage(node_id, depth)
-        except NodeIdError as exc:
-            return _error(400, "$.nodeId", str(exc))
-        except NodeNotFound as exc:
-            return _error(404, "$.nodeId", str(exc))
-        return web.json_response(body)
+def install(routes: web.UrlDispatcher, reads: LineageReads) -> None:
+    for route in explorer_routes(
+        model=reads.model, cohort=lambda: reads.cohort, access=reads.access, not_ready=reads.not_ready
+    ):
+        assert isinstance(route, web.RouteDef)
+        routes.add_route(route.method, route.path, route.handler)
 
     async def lineage_status(request: web.Request) -> web.Response:
-        return web.json_response(graph_service.status())
+        try:
+            reads.access.check(request)
+        except RequestError as failure:
+            return error_response(failure)
+        return json_answer(reads.status())
 
     async def page(request: web.Request) -> web.Response:
         return web.Response(text=(STATIC / "lineage.html").read_text(), content_type="text/html")
@@ -73,7 +67,6 @@ def install(routes: web.UrlDispatcher, graph_service: LineageGraphReader) -> Non
             raise web.HTTPNotFound()
         return web.FileResponse(wanted, headers={"Content-Type": content_type})
 
-    routes.add_get("/api/v1/lineage", get_lineage)
     routes.add_get("/api/v1/lineage/status", lineage_status)
     routes.add_get("/lineage", page)
     routes.add_get("/lineage/static/{path:.+}", asset)
@@ -98,23 +91,37 @@ class LineageNode(Described):
     out_edges: list[Edge]
 
 
-class LineageGraph(Described):
+class GraphAnswer(Described):
     """The lineage graph around a node (Marquez's `GET /api/v1/lineage` shape)."""
 
     graph: list[LineageNode]
 
 
-class LineageGraphStatus(Described):
-    """This replica's lineage graph: whether it has read the cohort instance topics up to
-    date, and how much it holds."""
+class ReadModelStatus(Described):
+    """The OpenLineage read model: the internal topic it folds, whether it has read it up to
+    date, and records it passed over (no event)."""
 
-    caught_up: bool
     topics: list[str]
-    records: int
-    instance_events: int
+    caught_up: bool
     unreadable: int
+
+
+class CohortGraphStatus(Described):
+    """The cohort's lineage graph: the cohort topics it is built from, whether they are read
+    up to date, and how much it holds."""
+
+    topics: list[str]
+    caught_up: bool
+    instance_events: int
     elements: int
     relationships: int
+
+
+class LineageStatus(Described):
+    """This replica's read models (`cohort` null when the server is in no cohort)."""
+
+    openlineage: ReadModelStatus
+    cohort: CohortGraphStatus | None
 
 
 OPERATIONS: list[Operation] = [
@@ -140,20 +147,30 @@ OPERATIONS: list[Operation] = [
                 maximum=MAX_DEPTH,
                 default=DEFAULT_DEPTH,
             ),
+            query_parameter(
+                "asOf",
+                "An ISO 8601 date-time: the graph as it was then (default: now).",
+                type="string",
+                format="date-time",
+            ),
         ),
         answers={
-            200: answer("The graph.", LineageGraph),
-            400: error("A bad nodeId or depth (`$.nodeId`, `$.depth`)."),
-            404: error("The graph holds no such node."),
-            503: error("The graph is still reading the cohort topics after a start: try again shortly."),
+            200: answer("The graph.", GraphAnswer),
+            400: error("A bad nodeId, depth or asOf (`$.nodeId`, `$.depth`, `$.asOf`)."),
+            401: error("The token is missing or wrong (reads need it unless LINEAGE_API_READS_OPEN)."),
+            404: error("The read models hold no such node."),
+            503: error("The read models are still reading their topics after a start: try again shortly."),
         },
     ),
     Operation(
         "GET",
         "/api/v1/lineage/status",
-        "The lineage graph's state",
+        "The read models' state",
         tag="lineage",
-        answers={200: answer("How much of the cohort topics the graph has read.", LineageGraphStatus)},
+        answers={
+            200: answer("How far this replica's read models have read, and what they hold.", LineageStatus),
+            401: error("The token is missing or wrong (reads need it unless LINEAGE_API_READS_OPEN)."),
+        },
     ),
     Operation(
         "GET",

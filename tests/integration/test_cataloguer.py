@@ -268,7 +268,8 @@ def test_run_cycle_out_of_order_unfinished_failed_and_streaming(server: Server) 
     stream = server.wait_graph(
         "job:cycle:clickstream", {"dataset:kafka://broker:9092:clicks", "dataset:s3://lake:clicks/"}
     )
-    assert stream["job:cycle:clickstream"]["data"]["type"] == "STREAMING"
+    clickstream = stream["job:cycle:clickstream"]["data"]
+    assert (clickstream["type"], clickstream["processingType"]) == ("STREAM", "STREAMING")
     assert stream["dataset:kafka://broker:9092:clicks"]["data"]["typeName"] == "KafkaTopic"
     assert stream["dataset:s3://lake:clicks/"]["data"]["typeName"] == "FileFolder"
 

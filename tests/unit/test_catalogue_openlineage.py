@@ -283,7 +283,9 @@ def test_job_type_is_recorded_as_egeria_records_it() -> None:
         "jobType.emissionPattern.windowDuration": "300",
     }
     graph = cat.graph.lineage("job:etl:load", 1)["graph"]
-    assert graph[0]["data"]["type"] == "STREAMING"
+    # Marquez's JobType (BATCH, STREAM, SERVICE), the producer's processing type kept beside it
+    assert graph[0]["data"]["type"] == "STREAM"
+    assert graph[0]["data"]["processingType"] == "STREAMING"
 
 
 def test_a_complete_snapshot_replaces_the_jobs_inputs_and_outputs() -> None:

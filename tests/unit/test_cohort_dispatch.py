@@ -20,18 +20,25 @@ def test_streams_follower_views_and_readiness_are_wired(tmp_path: Path) -> None:
     assert streams["catalogue"] == "unit.catalogue"
     assert streams["connector.file-log-store"] == "unit.connector.file-log-store"
     assert streams["connector.cataloguer"] == "unit.connector.cataloguer"
-    [follower] = w.runtime.followers
-    assert follower.ownership_group == "unit.cohort"
-    assert set(follower.topics) == set(w.names.cohort("cocoCohort").inbound)
+    followers = {f.name: f for f in w.runtime.followers}
+    assert set(followers) == {"cohort", "explorer"}
+    assert followers["cohort"].ownership_group == "unit.cohort"
+    assert set(followers["cohort"].topics) == set(w.names.cohort("cocoCohort").inbound)
+    # every replica reads the whole internal topic into its read model; it sends nothing, so no group
+    assert followers["explorer"].ownership_group is None
+    assert followers["explorer"].topics == [w.names.openlineage_internal]
     routes = {r.resource.canonical for r in w.app.web.web_app.router.routes()}  # type: ignore[attr-defined]
     assert {"/api/v1/cohort/members", "/api/v1/cohort/errors", "/api/v1/lineage", "/ready"} <= routes
+    assert {"/api/v1/namespaces", "/api/v1/search", "/api/v1/column-lineage"} <= routes
     conditions = w.readiness.conditions()
-    assert {"cohort_registered", "read:cohort", "owners:cohort", "stream:catalogue"} <= set(conditions)
+    assert {"cohort_registered", "read:cohort", "owners:cohort", "read:explorer", "stream:catalogue"} <= set(
+        conditions
+    )
 
 
 def test_no_cohort_means_no_cohort_follower(tmp_path: Path) -> None:
     w = worker(tmp_path, cohorts=[])
-    assert w.cohort is None and w.runtime.followers == []
+    assert w.cohort is None and [f.name for f in w.runtime.followers] == ["explorer"]
     assert "cohort_registered" not in w.readiness.conditions()
 
 

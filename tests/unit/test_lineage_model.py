@@ -6,13 +6,18 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agents.catalogue.instances import Home, change_event
 from agents.catalogue.mapping import map_event
 from agents.catalogue.state import InstanceState, merge, settle
 from agents.lineage_model import LineageGraph, NodeIdError, NodeNotFound
-from schemas.omrs import OMRSEventV1, parse_omrs_event
+from schemas.omrs import OMRSEventV1, OMRSInstanceEventType, parse_omrs_event
 from schemas.openlineage import parse_event
+from tests.support.omrs_events import Member, entity, entity_event, relationship, relationship_event
+
+_I = OMRSInstanceEventType
 
 NS = "postgres://db:5432"
 
@@ -103,7 +108,9 @@ def test_column_lineage(graph: LineageGraph) -> None:
     assert ids(answer) == {f"datasetField:{NS}:{t}:x" for t in "abc"}
     node = next(n for n in answer["graph"] if n["id"] == f"datasetField:{NS}:c:x")
     assert node["type"] == "DATASET_FIELD"
-    assert node["data"]["inputFields"] == [{"namespace": NS, "dataset": "b", "field": "x"}]
+    assert node["data"]["inputFields"] == [
+        {"namespace": NS, "dataset": "b", "field": "x", "transformations": []}
+    ]
 
 
 def test_bad_and_unknown_node_ids(graph: LineageGraph) -> None:
@@ -138,7 +145,7 @@ def test_a_deleted_relationship_leaves_the_graph(graph: LineageGraph) -> None:
         for lk in graph.links.values()
         if lk.type_name == "DataFlow"
         and graph.elements[lk.end2].type_name == "DeployedSoftwareComponent"
-        and graph.index().node_of[lk.end2] == "job:etl:j4"
+        and graph.node_of(lk.end2) == "job:etl:j4"
     )
     event = parse_omrs_event(
         orjson.dumps(
@@ -157,3 +164,126 @@ def test_a_deleted_relationship_leaves_the_graph(graph: LineageGraph) -> None:
     )
     assert graph.apply(event)
     assert "job:etl:j4" not in ids(graph.lineage(ds("b")))
+
+
+def _catalogued_history() -> list[OMRSEventV1]:
+    """What the cataloguer publishes for the explorer history (official client events):
+    tables, a table known by its path through a TABLE symlink, schemas, columns, column
+    lineage, a process hierarchy; plus one hand-made event reading that path without its
+    symlinks facet (a producer that does not always send it), so the path is catalogued
+    under its own name too."""
+    from tests.support.explorer_history import LAKE, history
+
+    path_only = _event("audit", [], [])
+    path_only["inputs"] = [{"namespace": LAKE, "name": "warehouse/raw/customers"}]
+    path_only["outputs"] = [{"namespace": NS, "name": "audit"}]
+    return _events(path_only, *[orjson.loads(e) for e in history().json() if '"run"' in e])
+
+
+def _egeria_member() -> list[OMRSEventV1]:
+    """Hand-made: a member that catalogues files the Egeria way, columns without any
+    OpenLineage identity (placed by AssetSchemaType / AttributeForSchema /
+    NestedSchemaAttribute), a nested column, a LineageMapping between columns and a
+    DataFlow through a process; each instance in its own event so they can arrive in any order."""
+    erp = Member("erp", collection_id="0f6c8a52-1111-4c6e-9d2b-0000000000e1")
+    orders = entity(
+        "e-orders",
+        "DataFile",
+        1,
+        erp,
+        qualified_name="DataFile::file:///erp::orders.csv",
+    )
+    totals = entity(
+        "e-totals",
+        "DataFile",
+        1,
+        erp,
+        qualified_name="DataFile::file:///erp::totals.csv",
+    )
+    rollup = entity(
+        "e-rollup",
+        "DeployedSoftwareComponent",
+        1,
+        erp,
+        qualified_name="DeployedSoftwareComponent::erp::rollup",
+    )
+    s1 = entity("e-s1", "TabularSchemaType", 1, erp, qualified_name="TabularSchemaType::orders")
+    s2 = entity("e-s2", "TabularSchemaType", 1, erp, qualified_name="TabularSchemaType::totals")
+    amount = entity("e-amount", "TabularColumn", 1, erp, qualified_name="TabularColumn::orders::amount")
+    address = entity("e-address", "TabularColumn", 1, erp, qualified_name="TabularColumn::orders::address")
+    city = entity("e-city", "TabularColumn", 1, erp, qualified_name="TabularColumn::orders::city")
+    total = entity("e-total", "TabularColumn", 1, erp, qualified_name="TabularColumn::totals::total")
+    links = [
+        relationship("r-1", "AssetSchemaType", 1, erp, orders, s1),
+        relationship("r-2", "AssetSchemaType", 1, erp, totals, s2),
+        relationship("r-3", "AttributeForSchema", 1, erp, s1, amount),
+        relationship("r-4", "AttributeForSchema", 1, erp, s1, address),
+        relationship("r-5", "NestedSchemaAttribute", 1, erp, address, city),
+        relationship("r-6", "AttributeForSchema", 1, erp, s2, total),
+        relationship("r-7", "LineageMapping", 1, erp, amount, total),
+        relationship("r-8", "DataFlow", 1, erp, orders, rollup),
+        relationship("r-9", "DataFlow", 1, erp, rollup, totals),
+    ]
+    entities = [orders, totals, rollup, s1, s2, amount, address, city, total]
+    return [entity_event(erp, _I.NEW_ENTITY_EVENT, e) for e in entities] + [
+        relationship_event(erp, _I.NEW_RELATIONSHIP_EVENT, r) for r in links
+    ]
+
+
+CATALOGUED = _catalogued_history() + _egeria_member()
+
+
+def _answers(g: LineageGraph) -> dict[str, Any]:
+    nodes = sorted({node for guid in g.elements if (node := g.node_of(guid)) is not None})
+    assert len(nodes) > 20
+    return {node: g.lineage(node) for node in nodes}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(order=st.permutations(range(len(CATALOGUED))))
+def test_the_index_is_the_same_whatever_order_instances_arrive_in(order: list[int]) -> None:
+    """Relationships before their entities, a symlink's table after the path that names it,
+    columns before their schema: the incremental index ends where the ordered stream does."""
+    ordered, shuffled = LineageGraph(), LineageGraph()
+    for event in CATALOGUED:
+        ordered.apply(event)
+    for i in order:
+        shuffled.apply(CATALOGUED[i])
+    assert dict(shuffled.kv.scan(b"")) == dict(ordered.kv.scan(b""))  # type: ignore[attr-defined]
+    assert _answers(shuffled) == _answers(ordered)
+
+
+def test_a_path_catalogued_first_moves_onto_the_table_that_names_it_later() -> None:
+    """The path dataset is catalogued under its own name first; the table declaring it as a
+    symlink arrives later: the path's node becomes the table's, and its edges follow."""
+    g = LineageGraph()
+    path = "dataset:s3://lake:warehouse/raw/customers"
+    table = "dataset:postgres://db.example.com:5432:shop.raw.customers"
+    alone = _catalogued_history()[:40]
+    for event in alone:
+        g.apply(event)
+    assert "job:etl:audit" in ids(g.lineage(path, 1)), "before: the path is a node of its own"
+    for event in _catalogued_history():
+        g.apply(event)
+    answer = {n["id"]: n for n in g.lineage(path, 1)["graph"]}
+    assert table in answer and {"job:etl:audit", "job:warehouse-etl:customers.ingest"} <= set(answer)
+    assert path not in answer
+    assert "s3://lake:warehouse/raw/customers" in answer[table]["data"]["symlinks"]
+
+
+def test_columns_placed_by_schema_links_in_any_order() -> None:
+    """Hand-made Egeria-like member: columns are found through their schema, a nested one
+    as `address.city`, and column lineage joins them, whatever order the instances came in."""
+    for order in (_egeria_member(), list(reversed(_egeria_member()))):
+        g = LineageGraph()
+        for event in order:
+            g.apply(event)
+        column = "datasetField:file:///erp:totals.csv:total"
+        assert ids(g.lineage(column)) == {column, "datasetField:file:///erp:orders.csv:amount"}
+        orders = next(n for n in g.lineage("dataset:file:///erp:orders.csv", 0)["graph"])
+        assert [f["name"] for f in orders["data"]["fields"]] == ["address", "address.city", "amount"]
+        assert ids(g.lineage("job:erp:rollup", 1)) == {
+            "job:erp:rollup",
+            "dataset:file:///erp:orders.csv",
+            "dataset:file:///erp:totals.csv",
+        }

@@ -14,9 +14,13 @@ import pytest
 from aiohttp import web
 from openapi_spec_validator import validate
 
+from agents.explorer import ReadModel
+from agents.lineage_model import LineageGraph
 from agents.repository_api import Repository
 from app.web import cohort, connectors, health, lineage_intake, lineage_query, openapi, repository
 from app.web.api_doc import Operation, answer, error, path_parameter
+from app.web.explorer import ReadAccess
+from runtime.kv import MemoryKeyValue
 from runtime.metrics import Metrics
 from runtime.readiness import Readiness
 
@@ -34,7 +38,14 @@ def mounted_router() -> web.UrlDispatcher:
     connectors.install(routes, anything, "srv")
     view = cohort.CohortView({}, [], [], None, lambda: True)
     cohort.install(routes, view)
-    lineage_query.install(routes, anything)
+    reads = lineage_query.LineageReads(
+        model=ReadModel(MemoryKeyValue()),
+        cohort=LineageGraph(),
+        access=ReadAccess("token"),
+        not_ready=lambda: None,
+        status=dict,
+    )
+    lineage_query.install(routes, reads)
     routes.add_routes(repository.route_table(Repository(anything, "srv", "id"), "token"))
     openapi.install(routes, CONTEXT)
     return routes
