@@ -1,16 +1,11 @@
 """The lineage page against a real worker on a real broker, fed with the official
 openlineage-python client: the same page as test_lineage_page.py, reading the worker's own
-read API (Marquez's paths and shapes, issue 16) instead of the Marquez-shaped test server.
-
-The worker is asked for the routes a test needs first (the page's own files before any event
-is sent), and the test is skipped, saying which, while the worker does not serve them: its
-OpenAPI document (`GET /openapi.json`) names every route it mounts, documented or not.
+read API (Marquez's paths and shapes) instead of the Marquez-shaped test server.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -29,7 +24,7 @@ from tests.support.browser import WatchedPage, screenshot, watched_page
 from tests.support.kafka import Broker, unique
 from tests.support.workers import WorkerProcess, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.marquez_api]
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 PRODUCER = "https://github.com/lineage-integrator/tests/page-on-worker"
 DB = "postgres://shop-db:5432"
@@ -239,29 +234,10 @@ def _feed(worker: WorkerProcess, token: str | None = None) -> None:
 def worker(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
     running = _start_worker(broker, tmp_path_factory.mktemp("page-on-worker"))
     try:
-        needs_page_assets(running)
         _feed(running)
         yield running
     finally:
         running.kill()
-
-
-def needs(worker: WorkerProcess, path: str, **params: str) -> None:
-    """Skip unless the worker mounts a GET route matching `path` (`params` name what the test
-    will send, for the reader)."""
-    document = worker.get("/openapi.json").json()
-    templates = [p for p, item in document["paths"].items() if "get" in item]
-    templates += [
-        r.split(" ", 1)[1] for r in document.get("x-undocumented-routes", []) if r.startswith("GET ")
-    ]
-    patterns = [re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(t)) + "$" for t in templates]
-    if not any(re.match(pattern, path) for pattern in patterns):
-        pytest.skip(f"the worker does not serve {path} yet (issue 16)")
-
-
-def needs_page_assets(worker: WorkerProcess) -> None:
-    if worker.get("/lineage/static/vendor/elkjs/elk-worker.min.js").status_code != 200:
-        pytest.skip("the worker does not serve the page's vendored files under /lineage/static/vendor/ yet")
 
 
 def open_page(
@@ -306,7 +282,6 @@ def test_the_page_draws_the_workers_graph_and_opens_a_node_from_the_keyboard(
 def test_start_screen_lists_what_the_worker_catalogued(
     worker: WorkerProcess, watched: WatchedPage, shots: Path
 ) -> None:
-    needs(worker, "/api/v1/namespaces")
     page = open_page(watched, worker, {"ns": "dbt"})
     assert {"dbt", "spark", DB, EXPORTS} <= set(
         page.locator("#namespaces .entries .title").all_text_contents()
@@ -322,7 +297,6 @@ def test_start_screen_lists_what_the_worker_catalogued(
 def test_search_finds_jobs_datasets_and_columns_on_the_worker(
     worker: WorkerProcess, watched: WatchedPage
 ) -> None:
-    needs(worker, "/api/v1/search", q="shop")
     page = open_page(watched, worker, {})
     page.fill("#search", "customers")
     page.wait_for_selector("#search-results [role=option]")
@@ -347,7 +321,6 @@ def test_search_finds_jobs_datasets_and_columns_on_the_worker(
 def test_job_and_dataset_panels_show_runs_and_versions_from_the_worker(
     worker: WorkerProcess, watched: WatchedPage, shots: Path
 ) -> None:
-    needs(worker, "/api/v1/namespaces/dbt/jobs/shop.stg_customers/runs")
     job = "job:dbt:shop.stg_customers"
     page = open_page(watched, worker, {"nodeId": job, "selected": job})
     page.wait_for_selector("#panel[data-loaded=true]")
@@ -382,7 +355,6 @@ def test_job_and_dataset_panels_show_runs_and_versions_from_the_worker(
 def test_column_lineage_from_the_worker_shows_transformation_types(
     worker: WorkerProcess, watched: WatchedPage, shots: Path
 ) -> None:
-    needs(worker, "/api/v1/column-lineage")
     page = open_page(watched, worker, {"nodeId": f"dataset:{DB}:{MART}", "view": "columns"})
     assert page.locator("#graph g.node.dataset").count() == 0
 
@@ -402,7 +374,6 @@ def test_column_lineage_from_the_worker_shows_transformation_types(
 
 
 def test_point_in_time_on_the_worker(worker: WorkerProcess, watched: WatchedPage) -> None:
-    needs(worker, "/api/v1/namespaces")
     now = open_page(watched, worker, {"nodeId": "job:dbt:shop.customers"})
     assert "job:spark:export.customers" in drawn(now)
     before_export = (T0 + timedelta(days=3)).isoformat().replace("+00:00", "Z")
@@ -416,9 +387,7 @@ def test_reads_take_the_token_the_page_was_opened_with(
 ) -> None:
     worker = _start_worker(broker, tmp_path, {"LINEAGE_API_TOKEN": TOKEN})
     try:
-        needs_page_assets(worker)
-        if worker.get("/api/v1/lineage", params={"nodeId": "job:dbt:shop.customers"}).status_code != 401:
-            pytest.skip("the worker does not guard reads with LINEAGE_API_TOKEN yet (issue 16, item 5)")
+        assert worker.get("/api/v1/lineage", params={"nodeId": "job:dbt:shop.customers"}).status_code == 401
         _feed(worker, TOKEN)
         with watched_page(browser) as watched:
             page = open_page(watched, worker, {"token": TOKEN, "nodeId": "job:dbt:shop.customers"})

@@ -2,11 +2,8 @@
 openlineage-python client over HTTP (with the API token), then read back with Marquez's own
 Python client (`marquez-python`, unmodified) and the lineage query, from every replica.
 
-It needs the worker to fold the internal OpenLineage topic into the read model
-(`agents.explorer.apply`) and to serve `app.web.explorer.explorer_routes` over it: until the
-follower that does so is wired in, the Marquez endpoints are not served and this test fails,
-which `xfail(strict=True)` records (once they are served it passes, and strict makes that a
-failure until the mark is removed).
+Every replica folds the internal OpenLineage topic into its own read model (the explorer
+follower), so the replica that did not take the events answers the same.
 """
 
 from __future__ import annotations
@@ -25,14 +22,7 @@ from tests.support.workers import WorkerProcess, wait_until
 
 TOKEN = "explorer-integration-token"
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.xfail(
-        strict=True,
-        reason="awaits the follower that folds the internal topic into agents.explorer and serves "
-        "app.web.explorer on the worker",
-    ),
-]
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture

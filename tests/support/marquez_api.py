@@ -657,6 +657,11 @@ class Answers:
                         "field": col["field"],
                     }
                 )
+        # the worker's filters: none is Marquez's default (jobs and datasets), `all` every kind
+        kinds = {"": {"JOB", "DATASET"}, "job": {"JOB"}, "dataset": {"DATASET"}, "namespace": {"NAMESPACE"}}
+        wanted = kinds.get(request.query.get("filter", "").lower())
+        if wanted is not None:
+            found = [r for r in found if r["type"] in wanted]
         found.sort(key=lambda r: (r["name"], r["nodeId"] or ""))
         return web.json_response({"totalCount": len(found), "results": found[:limit]})
 

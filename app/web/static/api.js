@@ -88,7 +88,7 @@ export const api = {
   dataset: (ns, name) => get(`/namespaces/${seg(ns)}/datasets/${seg(name)}`),
   versions: (ns, name, limit, offset) =>
     get(`/namespaces/${seg(ns)}/datasets/${seg(name)}/versions`, { limit, offset }),
-  search: (q, limit) => get("/search", { q, limit, sort: "NAME" }),
+  search: (q, limit) => get("/search", { q, limit, sort: "NAME", filter: "all" }),
   lineage: (nodeId, depth, asOf) => get("/lineage", { nodeId, depth, asOf }),
   columnLineage: (nodeId, depth) => get("/column-lineage", { nodeId, depth, withDownstream: "true" }),
 };
