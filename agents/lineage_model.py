@@ -53,7 +53,7 @@ under `c/`, components as `agents.explorer.keys.key`):
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -407,11 +407,11 @@ class LineageGraph:
             proxy=proxy,
             classifications=classes,
         )
-        if held is not None and asdict(held) == asdict(element):
+        if held is not None and held == element:
             return
         if held is None:
             self._bump("el")
-        self.kv.put(key(T_ELEMENT, guid), canonical(asdict(element)))
+        self.kv.put(key(T_ELEMENT, guid), canonical(vars(element)))
         self._changed(guid, held, element)
 
     def _remove_entity(self, guid: str | None) -> None:
@@ -441,13 +441,13 @@ class LineageGraph:
             rel.version or 0,
             _millis_time(rel.create_time),
         )
-        if held is not None and asdict(held) == asdict(link):
+        if held is not None and held == link:
             return
         if held is None:
             self._bump("lk")
         else:
             self._unlink(held)
-        self.kv.put(key(T_LINK, guid), canonical(asdict(link)))
+        self.kv.put(key(T_LINK, guid), canonical(vars(link)))
         self.kv.put(key(T_END, link.end1, guid), link.type_name.encode())
         self.kv.put(key(T_END, link.end2, guid), link.type_name.encode())
         self._index_link(guid)
