@@ -1,1 +1,3 @@
-"""Faust agents, one module per stream; each module has an `install(service)` that adds its agents."""
+"""The handlers: what the service does with each stream, one module per concern (the OpenLineage
+intake, the cohort member, the catalogue, the read models, the connectors). Pure rules live
+beside them in modules that import no Kafka client; `app/service.py` wires them to the runtime."""
