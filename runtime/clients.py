@@ -112,3 +112,16 @@ async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
     CancelledError when that routine never got to run; one turn of the loop lets it run."""
     await asyncio.sleep(0)
     await consumer.stop()
+
+
+def partition_of(record: Any) -> TopicPartition:
+    """The topic partition a consumed record came from."""
+    return TopicPartition(record.topic, record.partition)
+
+
+def first_offsets(records: list[Any]) -> dict[TopicPartition, int]:
+    """Per partition, the offset of the first of `records` (where to read a batch again)."""
+    first: dict[TopicPartition, int] = {}
+    for record in records:
+        first.setdefault(partition_of(record), record.offset)
+    return first

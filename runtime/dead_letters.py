@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import orjson
 
-from runtime.failures import is_transient
+from runtime.failures import Rejected, is_transient
 from runtime.metrics import Metrics
 from runtime.producer import Headers, Producer, SourceRecord
 from schemas.errors import FieldError
@@ -112,3 +113,17 @@ class DeadLetters:
             headers=[*headers, (HEADER_KIND, b"reference")],
         )
         self.metrics.dead_letters.labels(stream=stream).inc()
+
+    async def send_record(
+        self, stream: str, record: Any, reason: str, rejected: Rejected | None = None
+    ) -> None:
+        """Dead-letter a consumed record, with what its handler said when it rejected it."""
+        await self.send(
+            stream=stream,
+            source=SourceRecord.of(record),
+            key=record.key,
+            value=record.value,
+            reason=reason,
+            errors=rejected.errors if rejected else (),
+            extra_headers=rejected.headers if rejected else (),
+        )

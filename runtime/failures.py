@@ -21,6 +21,8 @@ it, with exponential back-off and jitter (tenacity). A wait can be cut short by 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
 from typing import Any
@@ -149,3 +151,19 @@ async def sleep_unless(event: asyncio.Event, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+class Throttled:
+    """A warning logged at most once every `every_s` seconds: a failure that repeats on every
+    poll (the broker away) is said, not flooded."""
+
+    def __init__(self, logger: logging.Logger, every_s: float = 30.0) -> None:
+        self.logger = logger
+        self.every_s = every_s
+        self._logged_at = float("-inf")
+
+    def warning(self, message: str, *args: Any) -> None:
+        now = time.monotonic()
+        if now - self._logged_at >= self.every_s:
+            self._logged_at = now
+            self.logger.warning(message, *args)

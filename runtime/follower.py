@@ -37,9 +37,18 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
-from runtime.clients import KafkaClients, partitions_of, stop_consumer
+from runtime.clients import KafkaClients, first_offsets, partition_of, partitions_of, stop_consumer
 from runtime.dead_letters import DeadLetters
-from runtime.failures import POISON_ATTEMPTS, Failure, Interrupted, Rejected, classify, retrying, sleep_unless
+from runtime.failures import (
+    POISON_ATTEMPTS,
+    Failure,
+    Interrupted,
+    Rejected,
+    Throttled,
+    classify,
+    retrying,
+    sleep_unless,
+)
 from runtime.kv import KeyValue
 from runtime.metrics import Metrics
 from runtime.producer import Producer, SendFailed, Sends, SourceRecord
@@ -55,7 +64,6 @@ GainedHandler = Callable[[set[TopicPartition], KeyValue], Awaitable[None]]
 """Runs once this replica gained partitions and has read them to where the group was: the
 side effects tied to ownership itself (the cohort registration)."""
 
-_LOG_EVERY_S = 30.0
 GAIN_SETTLE_S = 0.5
 """After gaining partitions, how long the reader fetches before `on_gained` may run: fetches
 sent after the gain report high watermarks that include what the previous owner stored."""
@@ -116,7 +124,7 @@ class Follower:
         """Set when a batch in flight must be let go: stopping, or ownership being revoked."""
         self._failures: dict[SourceRecord, int] = {}
         self._targets: dict[TopicPartition, int] | None = None
-        self._logged_at = 0.0
+        self._throttled = Throttled(log)
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -234,7 +242,7 @@ class Follower:
             try:
                 batch = await reader.getmany(timeout_ms=200)
             except KafkaError as exc:
-                self._log_rate_limited("%s: reading failed (%r); trying again", self.name, exc)
+                self._throttled.warning("%s: reading failed (%r); trying again", self.name, exc)
                 await sleep_unless(self._stop, 1.0)
                 continue
             async with self._lock:
@@ -295,10 +303,7 @@ class Follower:
         """A batch given up on (its state not written) is read again from its first records."""
         if self._reader is None or self._stop.is_set():
             return
-        first: dict[TopicPartition, int] = {}
-        for record in records:
-            first.setdefault(_tp(record), record.offset)
-        for tp, offset in first.items():
+        for tp, offset in first_offsets(records).items():
             self._reader.seek(tp, offset)
 
     async def _attempt(self, records: list[Any], gained: set[TopicPartition] | None) -> None:
@@ -314,7 +319,7 @@ class Follower:
                 await sends.check()
         except Exception as exc:
             self.store.abort()
-            self._log_rate_limited(
+            self._throttled.warning(
                 "%s: a batch of %d records failed (%r); handling it again", self.name, len(records), exc
             )
             if isinstance(exc, SendFailed) and exc.source is not None and classify(exc) is Failure.RECORD:
@@ -322,7 +327,7 @@ class Follower:
             raise
         await self._commit_owned(records)
         assert self._reader is not None
-        positions = {tp: await self._reader.position(tp) for tp in {_tp(r) for r in records}}
+        positions = {tp: await self._reader.position(tp) for tp in {partition_of(r) for r in records}}
         self.store.commit(positions)
         for record in records:
             self._failures.pop(SourceRecord.of(record), None)
@@ -340,7 +345,7 @@ class Follower:
             raise
         except Rejected as rejected:
             if acting:
-                await self._dead_letter(record, rejected.reason, rejected)
+                await self.dead_letters.send_record(self.name, record, rejected.reason, rejected)
         except Exception as exc:
             if classify(exc) is not Failure.RECORD:
                 raise
@@ -357,7 +362,7 @@ class Follower:
 
     async def _give_up(self, record: Any, acting: bool, reason: str) -> None:
         if acting:
-            await self._dead_letter(record, reason)
+            await self.dead_letters.send_record(self.name, record, reason)
         else:
             log.warning(
                 "%s: skipping %s, which fails on every attempt (its owner dead-letters it)",
@@ -365,23 +370,12 @@ class Follower:
                 SourceRecord.of(record),
             )
 
-    async def _dead_letter(self, record: Any, reason: str, rejected: Rejected | None = None) -> None:
-        await self.dead_letters.send(
-            stream=self.name,
-            source=SourceRecord.of(record),
-            key=record.key,
-            value=record.value,
-            reason=reason,
-            errors=rejected.errors if rejected else (),
-            extra_headers=rejected.headers if rejected else (),
-        )
-
     async def _commit_owned(self, records: list[Any]) -> None:
         if self._owner is None:
             return
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}
         for record in records:
-            tp = _tp(record)
+            tp = partition_of(record)
             if tp in self.owned:
                 reached = max(record.offset + 1, self._act_from.get(tp, 0))
                 offsets[tp] = OffsetAndMetadata(reached, "")
@@ -393,13 +387,3 @@ class Follower:
             log.warning(
                 "%s: committing side effects failed (%r); the next owner does them again", self.name, exc
             )
-
-    def _log_rate_limited(self, message: str, *args: Any) -> None:
-        now = time.monotonic()
-        if now - self._logged_at >= _LOG_EVERY_S:
-            self._logged_at = now
-            log.warning(message, *args)
-
-
-def _tp(record: Any) -> TopicPartition:
-    return TopicPartition(record.topic, record.partition)

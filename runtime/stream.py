@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -41,13 +40,14 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
-from runtime.clients import KafkaClients
+from runtime.clients import KafkaClients, first_offsets
 from runtime.dead_letters import DeadLetters
 from runtime.failures import (
     POISON_ATTEMPTS,
     Failure,
     Interrupted,
     Rejected,
+    Throttled,
     classify,
     retrying,
     sleep_unless,
@@ -65,7 +65,6 @@ value, headers)."""
 BeforeCommit = Callable[[], Awaitable[None]]
 
 _interrupt: ContextVar[asyncio.Event | None] = ContextVar("lineage_stream_interrupt", default=None)
-_LOG_EVERY_S = 30.0
 
 
 def current_interrupt() -> asyncio.Event | None:
@@ -130,7 +129,7 @@ class Stream:
         self._stopping = False
         self._failures: dict[SourceRecord, tuple[int, BaseException]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._logged_at = 0.0
+        self._throttled = Throttled(log)
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -206,7 +205,7 @@ class Stream:
             try:
                 batch = await consumer.getmany(timeout_ms=200)
             except KafkaError as exc:
-                self._log_rate_limited("%s: reading failed (%r); trying again", self.name, exc)
+                self._throttled.warning("%s: reading failed (%r); trying again", self.name, exc)
                 await sleep_unless(self._interrupt, 1.0)
                 continue
             if not batch:
@@ -249,7 +248,7 @@ class Stream:
                 store.abort()
             if not isinstance(exc, Exception) or isinstance(exc, Interrupted):
                 raise
-            self._log_rate_limited(
+            self._throttled.warning(
                 "%s: a batch of %d records failed (%r); handling it again", self.name, len(records), exc
             )
             raise self._attribute(exc) from exc
@@ -263,14 +262,16 @@ class Stream:
         source = SourceRecord.of(record)
         failed = self._failures.get(source)
         if failed is not None and failed[0] >= POISON_ATTEMPTS:
-            await self._dead_letter(record, f"failed {failed[0]} times: {_describe(failed[1])}")
+            await self.dead_letters.send_record(
+                self.name, record, f"failed {failed[0]} times: {_describe(failed[1])}"
+            )
             return
         try:
             await self.handle(record)
         except Interrupted:
             raise
         except Rejected as rejected:
-            await self._dead_letter(record, rejected.reason, rejected)
+            await self.dead_letters.send_record(self.name, record, rejected.reason, rejected)
         except Exception as exc:
             if classify(exc) is not Failure.RECORD:
                 raise
@@ -294,17 +295,6 @@ class Stream:
             return _RedoBatch(str(exc))
         return exc
 
-    async def _dead_letter(self, record: Any, reason: str, rejected: Rejected | None = None) -> None:
-        await self.dead_letters.send(
-            stream=self.name,
-            source=SourceRecord.of(record),
-            key=record.key,
-            value=record.value,
-            reason=reason,
-            errors=rejected.errors if rejected else (),
-            extra_headers=rejected.headers if rejected else (),
-        )
-
     async def _commit(self, records: list[Any]) -> None:
         assert self._consumer is not None
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}
@@ -320,18 +310,9 @@ class Stream:
         """Read a batch given up on again (partitions still held, the stream not stopping)."""
         if self._consumer is None or self._stopping:
             return
-        first: dict[TopicPartition, int] = {}
-        for record in records:
-            first.setdefault(TopicPartition(record.topic, record.partition), record.offset)
-        for tp, offset in first.items():
+        for tp, offset in first_offsets(records).items():
             if tp in self.assignment:
                 self._consumer.seek(tp, offset)
-
-    def _log_rate_limited(self, message: str, *args: Any) -> None:
-        now = time.monotonic()
-        if now - self._logged_at >= _LOG_EVERY_S:
-            self._logged_at = now
-            log.warning(message, *args)
 
 
 def _batch_again(exc: BaseException) -> bool:
