@@ -114,7 +114,8 @@ def test_column_lineage(graph: LineageGraph) -> None:
 
 
 def test_bad_and_unknown_node_ids(graph: LineageGraph) -> None:
-    for bad in ("", "table:x:y", "dataset:", "dataset:onlyone", "datasetField:a:b"):
+    too_many_colons = "datasetField:" + ":".join("a" * 65)
+    for bad in ("", "table:x:y", "dataset:", "dataset:onlyone", "datasetField:a:b", too_many_colons):
         with pytest.raises(NodeIdError):
             graph.lineage(bad)
     with pytest.raises(NodeNotFound):
