@@ -174,6 +174,14 @@ def _plain_value(value: Any) -> Any:
     return None
 
 
+def text(value: Any) -> str | None:
+    """A property value where Marquez's shapes hold text: a string as it is, any other value
+    (another member may type a description or a formula as a number) as its JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()
+
+
 def _type_info(t: InstanceType | None) -> tuple[str, str]:
     """The type name of an instance and the kind of node it makes."""
     if t is None:
@@ -797,11 +805,11 @@ class CohortGraph:
             "guids": summary["guids"],
             "typeName": summary["typeName"],
             "qualifiedName": summary["qualifiedName"],
-            "description": summary["description"],
+            "description": text(summary["description"]),
             "homeMetadataCollectionIds": summary["homeMetadataCollectionIds"],
         }
         if summary["owner"]:
-            data["owner"] = summary["owner"]
+            data["owner"] = text(summary["owner"])
         if node.startswith("job:"):
             data.update(self._job_data(name, summary))
         else:
@@ -822,14 +830,14 @@ class CohortGraph:
         return found
 
     def _job_data(self, name: str, summary: dict[str, Any]) -> dict[str, Any]:
-        processing = summary["processingType"]
+        processing = text(summary["processingType"])
         data: dict[str, Any] = {
             "type": marquez.JOB_TYPE.get(str(processing or "BATCH").upper(), "BATCH"),
             "processingType": processing,
             "simpleName": name,
         }
         if summary["formula"]:
-            data["sql"] = summary["formula"]
+            data["sql"] = text(summary["formula"])
         parents, children = set(), set()
         for guid in summary["guids"]:
             for lk in self.graph.links_of(guid, "ProcessHierarchy"):
@@ -867,6 +875,7 @@ class CohortGraph:
         return {
             "name": info.field if info else node,
             "type": info.type if info else None,
+            "tags": [],
             "description": info.description if info else None,
             "nodeId": node,
         }
@@ -879,7 +888,9 @@ class CohortGraph:
         if ident is None or len(ident) != 3:
             return None
         summary = self.graph.summary(node) or {}
-        return FieldInfo(ident[0], ident[1], ident[2], summary.get("dataType"), summary.get("description"))
+        return FieldInfo(
+            ident[0], ident[1], ident[2], text(summary.get("dataType")), text(summary.get("description"))
+        )
 
     def field_input(self, node: str, source: str) -> dict[str, Any] | None:
         return None

@@ -90,7 +90,8 @@ def parse_time(value: str) -> datetime:
     """Read an OpenLineage date-time as an aware UTC datetime; no time zone means UTC.
 
     Real producers send `2021-11-03T10:53:52.427343` (no zone) and Java ones nanoseconds
-    (`...52.123456789Z`): both are accepted. A date without a time is not a date-time.
+    (`...52.123456789Z`): both are accepted. A date without a time is not a date-time, nor is
+    one whose instant in UTC falls outside years 1 to 9999 (`0001-01-01T00:00:00+01:00`).
     """
     if len(value) < 16 or value[10] not in "Tt ":
         raise ValueError("must be an ISO 8601 date-time such as 2024-01-31T12:00:00Z")
@@ -100,7 +101,10 @@ def parse_time(value: str) -> datetime:
         raise ValueError("must be an ISO 8601 date-time such as 2024-01-31T12:00:00Z") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must be a date-time between years 1 and 9999 in UTC") from None
 
 
 def _check_time(value: str) -> str:

@@ -34,6 +34,10 @@ from agents.explorer import marquez
 
 DEFAULT_DEPTH = 20
 MAX_DEPTH = 100
+MAX_NODE_ID_COLONS = 64
+"""Colons a node id may hold. Namespaces and names may hold colons themselves, so a source
+tries every way to cut an id into its parts, as many as the square of its colons for a
+column: a bound keeps one request from holding a replica for seconds."""
 IN, OUT = "in", "out"
 _EMPTY: tuple[Any, ...] = (None, [], {}, "")
 KINDS = ("dataset", "job", "datasetField")
@@ -112,6 +116,8 @@ def check_node_id(node_id: str) -> str:
             f"nodeId {node_id!r} must be dataset:{{namespace}}:{{name}}, job:{{namespace}}:{{name}} "
             "or datasetField:{namespace}:{name}:{field}"
         )
+    if node_id.count(":") > MAX_NODE_ID_COLONS:
+        raise NodeIdError(f"nodeId has more than {MAX_NODE_ID_COLONS} colons")
     needed = 3 if kind == "datasetField" else 2
     if rest.count(":") < needed - 1:
         raise NodeIdError(f"nodeId {node_id!r} has too few parts: {kind} needs {needed} after {kind!r}")

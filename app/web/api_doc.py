@@ -30,9 +30,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 Location = Literal["path", "query", "header"]
-Guard = Literal["bearer", "bearer-or-basic"]
+Guard = Literal["bearer", "bearer-or-basic", "bearer-read"]
 """Which credentials a guarded route takes when LINEAGE_API_TOKEN is set: the token as a bearer
-token, or also as the password of HTTP Basic (what Egeria's REST clients send)."""
+token, or also as the password of HTTP Basic (what Egeria's REST clients send); a read takes
+the bearer token unless LINEAGE_API_READS_OPEN keeps the reads open."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@ at a89b89cad27f87c90dd964c40dae8dfb3f64031f: `api/src/main/java/marquez/api/*Res
 `spec/openapi.yml`), so Marquez's own clients read them; `agents.explorer.marquez` says what
 is added to Marquez's shapes.
 
+Each route is documented in `OPERATIONS` (assembled by `app.web.openapi`), its answers by the
+models of `app.web.marquez_answers`.
+
 Errors are the service's error body (`{"errors": [{"path", "message"}]}`): 400 for a bad
 parameter (its path `$.<name>`), 401 for a missing or wrong token, 404 for a namespace, job,
 dataset, version, run or node the stores do not hold, 503 while they are still catching up.
@@ -35,13 +38,43 @@ from agents.explorer import (
     lineage,
 )
 from agents.explorer.keys import normal_time
-from agents.explorer.lineage import Source
+from agents.explorer.lineage import MAX_NODE_ID_COLONS, Source
 from agents.lineage_model import LineageGraph
+from app.web.api_doc import (
+    WWW_AUTHENTICATE,
+    Answer,
+    Operation,
+    Parameter,
+    answer,
+    error,
+    path_parameter,
+    query_parameter,
+)
+from app.web.marquez_answers import (
+    ColumnLineageGraph,
+    Dataset,
+    DatasetList,
+    DatasetVersion,
+    DatasetVersionList,
+    GraphAnswer,
+    Job,
+    JobList,
+    LineageEvents,
+    Namespace,
+    NamespaceList,
+    Run,
+    RunList,
+    SearchResults,
+)
 from app.web.responses import RequestError, error_response, json_answer, require_token
 from schemas.errors import FieldError
 
 API = "/api/v1"
 MAX_LIMIT = 10_000
+MAX_OFFSET = 1 << 62
+DEFAULT_LIMIT = 100
+SEARCH_LIMIT = 10
+SEARCH_SORTS = ("name", "updated_at", "update_at")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -80,9 +113,10 @@ def whole_number(request: web.Request, name: str, default: int, high: int) -> in
     return value
 
 
-def page(request: web.Request, default_limit: int = 100) -> Page:
+def page(request: web.Request, default_limit: int = DEFAULT_LIMIT) -> Page:
     return Page(
-        whole_number(request, "limit", default_limit, MAX_LIMIT), whole_number(request, "offset", 0, 1 << 62)
+        whole_number(request, "limit", default_limit, MAX_LIMIT),
+        whole_number(request, "offset", 0, MAX_OFFSET),
     )
 
 
@@ -245,13 +279,13 @@ def explorer_routes(
             choices = ", ".join(sorted(k for k in SEARCH_KINDS if k))
             raise _bad("filter", f"filter must be one of {choices}, not {raw_filter!r}")
         sort = request.query.get("sort", "name").lower()
-        if sort not in ("name", "updated_at", "update_at"):
+        if sort not in SEARCH_SORTS:
             raise _bad("sort", f"sort must be name or updated_at, not {sort!r}")
         return read.search(
             query,
             kinds=SEARCH_KINDS[raw_filter],
             sort="name" if sort == "name" else "updated_at",
-            page=page(request, default_limit=10),
+            page=page(request, default_limit=SEARCH_LIMIT),
             namespace=request.query.get("namespace") or None,
         )
 
@@ -302,3 +336,274 @@ def _node_answer(query: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         raise _bad("nodeId", str(exc)) from None
     except NodeNotFound as exc:
         raise _missing("nodeId", str(exc)) from None
+
+
+# -- documentation (app.web.openapi) ------------------------------------------------------------
+
+NOT_READ = "The token is missing or wrong (reads need it unless LINEAGE_API_READS_OPEN)."
+CATCHING_UP = "The read models are still reading their topics after a start: try again shortly."
+READS = (
+    "With LINEAGE_API_TOKEN set it needs the token, unless LINEAGE_API_READS_OPEN=true keeps the reads open."
+)
+
+
+def _any_case(*words: str) -> dict[str, Any]:
+    """A query parameter's schema: one of `words`, in any case (the handlers lower-case it)."""
+    return {"type": "string", "enum": list(dict.fromkeys([*words, *(w.upper() for w in words)]))}
+
+
+NAMESPACE = path_parameter("namespace", "The namespace (URL-encoded: `postgres%3A%2F%2Fdb%3A5432`).")
+JOB = path_parameter("job", "The job's name.")
+DATASET = path_parameter("dataset", "The dataset's name, or another name of it (a symlink).")
+LIMIT = query_parameter(
+    "limit",
+    f"Items in the page, from 0 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+    type="integer",
+    minimum=0,
+    maximum=MAX_LIMIT,
+    default=DEFAULT_LIMIT,
+)
+OFFSET = query_parameter(
+    "offset",
+    "Items skipped before the page (default 0).",
+    type="integer",
+    minimum=0,
+    maximum=MAX_OFFSET,
+    default=0,
+)
+PAGE = (LIMIT, OFFSET)
+DEPTH = query_parameter(
+    "depth",
+    f"Edges to follow each way, from 0 to {MAX_DEPTH} (default {DEFAULT_DEPTH}).",
+    type="integer",
+    minimum=0,
+    maximum=MAX_DEPTH,
+    default=DEFAULT_DEPTH,
+)
+
+
+def _read(
+    path: str,
+    summary: str,
+    ok: Answer,
+    *,
+    parameters: tuple[Parameter, ...] = (),
+    bad: str | None = None,
+    missing: str | None = None,
+    description: str = "",
+    tag: str = "explorer",
+) -> Operation:
+    """A guarded read of Marquez's API, with its errors."""
+    answers = {200: ok}
+    if bad is not None:
+        answers[400] = error(bad)
+    answers[401] = error(NOT_READ, headers=WWW_AUTHENTICATE)
+    if missing is not None:
+        answers[404] = error(missing)
+    answers[503] = error(CATCHING_UP)
+    return Operation(
+        "GET",
+        path,
+        summary,
+        tag=tag,
+        description=f"{description} {READS}".strip(),
+        parameters=parameters,
+        answers=answers,
+        guard="bearer-read",
+    )
+
+
+_NS = f"{API}/namespaces/{{namespace}}"
+_PAGING = "A bad limit or offset (`$.limit`, `$.offset`)."
+
+OPERATIONS: list[Operation] = [
+    _read(
+        f"{API}/lineage",
+        "Lineage around a node",
+        answer("The graph.", GraphAnswer),
+        tag="lineage",
+        description="Upstream and downstream of a dataset or job, up to `depth` edges each way; "
+        "column lineage from a dataset field.",
+        parameters=(
+            query_parameter(
+                "nodeId",
+                "`dataset:{namespace}:{name}`, `job:{namespace}:{name}` or "
+                "`datasetField:{namespace}:{name}:{field}`; at most "
+                f"{MAX_NODE_ID_COLONS} colons.",
+                required=True,
+            ),
+            DEPTH,
+            query_parameter(
+                "asOf",
+                "An ISO 8601 date-time: the graph as it was then (default: now).",
+                type="string",
+                format="date-time",
+            ),
+        ),
+        bad="A bad nodeId, depth or asOf (`$.nodeId`, `$.depth`, `$.asOf`).",
+        missing="The read models hold no such node.",
+    ),
+    _read(
+        f"{API}/namespaces",
+        "Namespaces",
+        answer("A page of namespaces, by name, and how many there are.", NamespaceList),
+        parameters=PAGE,
+        bad=_PAGING,
+    ),
+    _read(
+        _NS,
+        "A namespace",
+        answer("The namespace.", Namespace),
+        parameters=(NAMESPACE,),
+        missing="No such namespace (`$.namespace`).",
+    ),
+    _read(
+        f"{_NS}/jobs",
+        "Jobs of a namespace",
+        answer("A page of jobs, by name, each with its latest runs, and how many there are.", JobList),
+        parameters=(NAMESPACE, *PAGE),
+        bad=_PAGING,
+        missing="No such namespace (`$.namespace`).",
+    ),
+    _read(
+        f"{_NS}/jobs/{{job}}",
+        "A job",
+        answer("The job, with its latest runs.", Job),
+        parameters=(NAMESPACE, JOB),
+        missing="No such namespace or job (`$.namespace`, `$.job`).",
+    ),
+    _read(
+        f"{_NS}/jobs/{{job}}/runs",
+        "Runs of a job",
+        answer("A page of the job's runs, newest first, and how many there are.", RunList),
+        parameters=(NAMESPACE, JOB, *PAGE),
+        bad=_PAGING,
+        missing="No such namespace or job (`$.namespace`, `$.job`).",
+    ),
+    _read(
+        f"{API}/jobs/runs/{{id}}",
+        "A run",
+        answer("The run, with its state transitions.", Run),
+        parameters=(path_parameter("id", "The runId.", type="string", format="uuid"),),
+        bad="The id is not a UUID (`$.id`).",
+        missing="No such run (`$.id`).",
+    ),
+    _read(
+        f"{_NS}/datasets",
+        "Datasets of a namespace",
+        answer("A page of datasets, by name, and how many there are.", DatasetList),
+        parameters=(NAMESPACE, *PAGE),
+        bad=_PAGING,
+        missing="No such namespace (`$.namespace`).",
+    ),
+    _read(
+        f"{_NS}/datasets/{{dataset}}",
+        "A dataset",
+        answer("The dataset (the one a symlink names, asked for by that name).", Dataset),
+        parameters=(NAMESPACE, DATASET),
+        missing="No such namespace or dataset (`$.namespace`, `$.dataset`).",
+    ),
+    _read(
+        f"{_NS}/datasets/{{dataset}}/versions",
+        "Versions of a dataset",
+        answer("A page of the dataset's versions, newest first, and how many there are.", DatasetVersionList),
+        parameters=(NAMESPACE, DATASET, *PAGE),
+        bad=_PAGING,
+        missing="No such namespace or dataset (`$.namespace`, `$.dataset`).",
+    ),
+    _read(
+        f"{_NS}/datasets/{{dataset}}/versions/{{version}}",
+        "A version of a dataset",
+        answer("The version, with the run that made it.", DatasetVersion),
+        parameters=(NAMESPACE, DATASET, path_parameter("version", "The version id.")),
+        missing="No such namespace, dataset or version (`$.namespace`, `$.dataset`, `$.version`).",
+    ),
+    _read(
+        f"{API}/search",
+        "Search",
+        answer("A page of matches and how many there are.", SearchResults),
+        description="Type-ahead: the names one of whose words starts with `q` (not any substring; "
+        "`%` and `_` are no wildcards).",
+        parameters=(
+            query_parameter("q", "The start of a word of a name.", required=True, type="string", minLength=1),
+            query_parameter(
+                "filter",
+                "What to find, in any case: `dataset`, `job` (none: both, as Marquez), `namespace`, "
+                "`field` or `column` (columns), `all`.",
+                **_any_case(*sorted(k for k in SEARCH_KINDS if k)),
+            ),
+            query_parameter(
+                "sort",
+                "`name` (default) or `updated_at` (newest first), in any case.",
+                **_any_case(*SEARCH_SORTS),
+            ),
+            query_parameter(
+                "limit",
+                f"Matches in the page, from 0 to {MAX_LIMIT} (default {SEARCH_LIMIT}).",
+                type="integer",
+                minimum=0,
+                maximum=MAX_LIMIT,
+                default=SEARCH_LIMIT,
+            ),
+            OFFSET,
+            query_parameter("namespace", "Only matches in this namespace."),
+        ),
+        bad="A missing q, or a bad filter, sort, limit or offset (`$.q`, `$.filter`, `$.sort`, "
+        "`$.limit`, `$.offset`).",
+    ),
+    _read(
+        f"{API}/column-lineage",
+        "Column lineage",
+        answer("Marquez's column-lineage graph.", ColumnLineageGraph),
+        description="From a column, a dataset's columns or a job's output columns: the columns they "
+        "derive from, `depth` levels up (at least one), and with `withDownstream` the columns they "
+        "feed; each input column with its transformations.",
+        parameters=(
+            query_parameter(
+                "nodeId",
+                "`datasetField:{namespace}:{name}:{field}`, `dataset:{namespace}:{name}` or "
+                "`job:{namespace}:{name}` (no `#version`); at most "
+                f"{MAX_NODE_ID_COLONS} colons.",
+                required=True,
+            ),
+            DEPTH,
+            query_parameter(
+                "withDownstream",
+                "Also the columns they feed (default false).",
+                type="boolean",
+                default=False,
+            ),
+        ),
+        bad="A bad or versioned nodeId, depth or withDownstream (`$.nodeId`, `$.depth`, `$.withDownstream`).",
+        missing="No column lineage for that node (`$.nodeId`).",
+    ),
+    _read(
+        f"{API}/events/lineage",
+        "OpenLineage events received",
+        answer("A page of the events, by event time, and how many there are.", LineageEvents),
+        description="The events with `after <= eventTime < before`.",
+        parameters=(
+            query_parameter(
+                "after",
+                "From this ISO 8601 date-time (default: the first).",
+                type="string",
+                format="date-time",
+            ),
+            query_parameter(
+                "before",
+                "Before this ISO 8601 date-time (default: no end).",
+                type="string",
+                format="date-time",
+            ),
+            query_parameter(
+                "sortDirection",
+                "`desc` (newest first, default) or `asc`, in any case.",
+                **_any_case("desc", "asc"),
+            ),
+            *PAGE,
+        ),
+        bad="A bad after, before, sortDirection, limit or offset (`$.after`, `$.before`, "
+        "`$.sortDirection`, `$.limit`, `$.offset`).",
+    ),
+]
+"""Every route `explorer_routes` mounts (without a read model, only `GET /api/v1/lineage`)."""

@@ -76,7 +76,10 @@ class FollowerStatus(Described):
 
     topics: list[str]
     caught_up: bool
-    ownership_group: str
+    ownership_group: str | None = Field(
+        description="The consumer group that hands out the partitions whose side effects this "
+        "replica owns; null for a follower without side effects (the explorer's read model)."
+    )
     owned: list[str]
 
 

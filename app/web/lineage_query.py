@@ -13,15 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
-from pydantic import Field
 
-from agents.explorer import DEFAULT_DEPTH, MAX_DEPTH, ReadModel
+from agents.explorer import ReadModel
 from agents.lineage_model import LineageGraph
-from app.web.api_doc import Described, Operation, answer, error, path_parameter, query_parameter, text
-from app.web.explorer import ReadAccess, explorer_routes
+from app.web.api_doc import WWW_AUTHENTICATE, Described, Operation, answer, error, path_parameter, text
+from app.web.explorer import NOT_READ, READS, ReadAccess, explorer_routes
 from app.web.responses import RequestError, error_response, json_answer
 
 STATIC = Path(__file__).parent / "static"
@@ -75,28 +74,6 @@ def install(routes: web.UrlDispatcher, reads: LineageReads) -> None:
 # -- documentation (app.web.openapi) ------------------------------------------------------------
 
 
-class Edge(Described):
-    origin: str
-    destination: str
-
-
-class LineageNode(Described):
-    """A node of the graph, as Marquez answers one: its id, kind, what is known of it
-    (`data`: Marquez's job, dataset or column fields) and its edges within the answer."""
-
-    id: str = Field(examples=["dataset:postgres://db:5432:shop.marts.customers"])
-    type: Literal["JOB", "DATASET", "DATASET_FIELD"]
-    data: dict[str, Any]
-    in_edges: list[Edge]
-    out_edges: list[Edge]
-
-
-class GraphAnswer(Described):
-    """The lineage graph around a node (Marquez's `GET /api/v1/lineage` shape)."""
-
-    graph: list[LineageNode]
-
-
 class ReadModelStatus(Described):
     """The OpenLineage read model: the internal topic it folds, whether it has read it up to
     date, and records it passed over (no event)."""
@@ -127,49 +104,14 @@ class LineageStatus(Described):
 OPERATIONS: list[Operation] = [
     Operation(
         "GET",
-        "/api/v1/lineage",
-        "Lineage around a node",
-        tag="lineage",
-        description="Upstream and downstream of a dataset or job, up to `depth` edges each way; "
-        "column lineage from a dataset field.",
-        parameters=(
-            query_parameter(
-                "nodeId",
-                "`dataset:{namespace}:{name}`, `job:{namespace}:{name}` or "
-                "`datasetField:{namespace}:{name}:{field}`.",
-                required=True,
-            ),
-            query_parameter(
-                "depth",
-                f"Edges to follow each way, from 0 to {MAX_DEPTH} (default {DEFAULT_DEPTH}).",
-                type="integer",
-                minimum=0,
-                maximum=MAX_DEPTH,
-                default=DEFAULT_DEPTH,
-            ),
-            query_parameter(
-                "asOf",
-                "An ISO 8601 date-time: the graph as it was then (default: now).",
-                type="string",
-                format="date-time",
-            ),
-        ),
-        answers={
-            200: answer("The graph.", GraphAnswer),
-            400: error("A bad nodeId, depth or asOf (`$.nodeId`, `$.depth`, `$.asOf`)."),
-            401: error("The token is missing or wrong (reads need it unless LINEAGE_API_READS_OPEN)."),
-            404: error("The read models hold no such node."),
-            503: error("The read models are still reading their topics after a start: try again shortly."),
-        },
-    ),
-    Operation(
-        "GET",
         "/api/v1/lineage/status",
         "The read models' state",
         tag="lineage",
+        description=READS,
+        guard="bearer-read",
         answers={
             200: answer("How far this replica's read models have read, and what they hold.", LineageStatus),
-            401: error("The token is missing or wrong (reads need it unless LINEAGE_API_READS_OPEN)."),
+            401: error(NOT_READ, headers=WWW_AUTHENTICATE),
         },
     ),
     Operation(

@@ -29,7 +29,7 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from app.web import cohort, connectors, health, lineage_intake, lineage_query, repository
+from app.web import cohort, connectors, explorer, health, lineage_intake, lineage_query, repository
 from app.web.api_doc import Answer, Content, Operation, Parameter, answer, text
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,8 @@ answer HTTP 200 with the failure's code in `relatedHTTPCode`, as Egeria's Java c
 Request bodies may be gzipped (`Content-Encoding: gzip`); their size is measured after
 decompression. With `LINEAGE_API_TOKEN` set, the operations that list a security requirement
 need `Authorization: Bearer <token>` (the repository services also take HTTP Basic with the
-token as password).
+token as password); the lineage reads and Marquez's read API need it unless
+`LINEAGE_API_READS_OPEN=true`.
 """
 
 
@@ -104,6 +105,7 @@ VIEWS: tuple[Sequence[Operation], ...] = (
     lineage_intake.OPERATIONS,
     connectors.OPERATIONS,
     cohort.OPERATIONS,
+    explorer.OPERATIONS,
     lineage_query.OPERATIONS,
     repository.OPERATIONS,
     OPERATIONS,
@@ -118,11 +120,13 @@ def all_operations() -> list[Operation]:
 
 @dataclass(frozen=True)
 class DocumentContext:
-    """What the document says of this worker: its name, whether a token guards it."""
+    """What the document says of this worker: its name, whether a token guards it, and whether
+    the reads are kept open (LINEAGE_API_READS_OPEN) even so."""
 
     server_name: str
     token_set: bool
     version: str = ""
+    reads_open: bool = False
 
 
 def package_version() -> str:
@@ -244,11 +248,17 @@ def _operation(op: Operation, refs: Mapping[Any, Any], context: DocumentContext)
             "content": _media(op.body.content, refs, "validation"),
         }
     body["responses"] = {str(status): _answer(a, refs) for status, a in sorted(op.answers.items())}
-    if op.guard is not None and context.token_set:
+    if _guarded(op, context):
         body["security"] = [{"bearerToken": []}]
         if op.guard == "bearer-or-basic":
             body["security"].append({"basicToken": []})
     return body
+
+
+def _guarded(op: Operation, context: DocumentContext) -> bool:
+    if op.guard is None or not context.token_set:
+        return False
+    return not (op.guard == "bearer-read" and context.reads_open)
 
 
 def _operation_id(op: Operation) -> str:

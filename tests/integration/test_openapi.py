@@ -5,7 +5,9 @@ One worker serves the module (started as the `workers` fixture starts one, on th
 guarded operations carry their security requirement) and holds reference copies of cohort
 instances (the hand-made `tests/fixtures/omrs/instance_batch_instances_event.json`: every
 property-value kind, sent as a remote member would), so Egeria's repository services answer
-real entities, not only errors.
+real entities, not only errors; and the run history of `tests/support/explorer_history.py`,
+sent by the official openlineage-python client over HTTP, so Marquez's read API answers real
+namespaces, jobs, runs, datasets, versions and columns.
 
 Outside truths: the document is checked against the OpenAPI 3.1 specification's own JSON
 Schema (openapi-spec-validator); schemathesis generates requests from the document
@@ -21,12 +23,15 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
+from openlineage.client import OpenLineageClient
+from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -37,6 +42,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.support.browser import chromium, watched_page
+from tests.support.explorer_history import DB, ETL, KAFKA, ORDERS, REVENUE, RUNS, history
 from tests.support.kafka import Broker, produce, unique
 from tests.support.omrs_events import cohort_topic
 from tests.support.workers import WorkerProcess, wait_until
@@ -67,6 +73,19 @@ PROMISED = {  # README.md, "REST"
     ("get", "/api/v1/cohort/errors"),
     ("get", "/api/v1/cohort/types"),
     ("get", "/api/v1/lineage"),
+    ("get", "/api/v1/namespaces"),
+    ("get", "/api/v1/namespaces/{namespace}"),
+    ("get", "/api/v1/namespaces/{namespace}/jobs"),
+    ("get", "/api/v1/namespaces/{namespace}/jobs/{job}"),
+    ("get", "/api/v1/namespaces/{namespace}/jobs/{job}/runs"),
+    ("get", "/api/v1/jobs/runs/{id}"),
+    ("get", "/api/v1/namespaces/{namespace}/datasets"),
+    ("get", "/api/v1/namespaces/{namespace}/datasets/{dataset}"),
+    ("get", "/api/v1/namespaces/{namespace}/datasets/{dataset}/versions"),
+    ("get", "/api/v1/namespaces/{namespace}/datasets/{dataset}/versions/{version}"),
+    ("get", "/api/v1/search"),
+    ("get", "/api/v1/column-lineage"),
+    ("get", "/api/v1/events/lineage"),
     ("get", "/lineage"),
     ("get", "/health"),
     ("get", "/ready"),
@@ -112,9 +131,25 @@ def worker(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             timeout=60,
             message=f"the batch's entities never reached the repository:\n{running.log_tail()}",
         )
+        feed_history(running)
         yield running
     finally:
         running.kill()
+
+
+def feed_history(worker: WorkerProcess) -> None:
+    """The explorer history, sent by the official client; wait until the read model holds all of it."""
+    config = HttpConfig(url=worker.base_url, timeout=30, auth=ApiKeyTokenProvider({"apiKey": TOKEN}))
+    client = OpenLineageClient(transport=HttpTransport(config))
+    sent = history().events
+    for event in sent:
+        client.emit(event)
+
+    def folded() -> bool:
+        answer = worker.get("/api/v1/events/lineage", params={"limit": "0"}, headers=AUTH)
+        return answer.status_code == 200 and answer.json()["totalCount"] == len(sent)
+
+    wait_until(folded, timeout=90, message=f"the read model never held the history:\n{worker.log_tail()}")
 
 
 def held(worker: WorkerProcess, tail: str) -> dict[str, Any]:
@@ -210,6 +245,53 @@ def test_egeria_answers_of_held_instances_match_the_document(worker: WorkerProce
         response = case.call_and_validate(headers=AUTH, checks=CHECKS)
         answer = response.json()
         assert answer["relatedHTTPCode"] == 200 and field in answer, (path, answer)
+
+
+def test_marquez_reads_of_the_history_match_the_document(worker: WorkerProcess, api_schema: Any) -> None:
+    """Random names find nothing: the history's namespaces, jobs, runs, datasets and columns."""
+    field = f"datasetField:{DB}:{REVENUE}:revenue"
+    job = "marts.customer_revenue"
+    calls: list[tuple[str, dict[str, str], dict[str, str]]] = [
+        ("/api/v1/namespaces", {}, {}),
+        ("/api/v1/namespaces/{namespace}", {"namespace": ETL}, {}),
+        ("/api/v1/namespaces/{namespace}/jobs", {"namespace": ETL}, {}),
+        ("/api/v1/namespaces/{namespace}/jobs/{job}", {"namespace": ETL, "job": job}, {}),
+        ("/api/v1/namespaces/{namespace}/jobs/{job}/runs", {"namespace": ETL, "job": job}, {}),
+        ("/api/v1/jobs/runs/{id}", {"id": RUNS["revenue_day2"]}, {}),
+        ("/api/v1/namespaces/{namespace}/datasets", {"namespace": DB}, {}),
+        ("/api/v1/namespaces/{namespace}/datasets/{dataset}", {"namespace": DB, "dataset": REVENUE}, {}),
+        (
+            "/api/v1/namespaces/{namespace}/datasets/{dataset}/versions",
+            {"namespace": DB, "dataset": REVENUE},
+            {},
+        ),
+        ("/api/v1/search", {}, {"q": "cust", "filter": "all"}),
+        ("/api/v1/column-lineage", {}, {"nodeId": field, "withDownstream": "true"}),
+        ("/api/v1/events/lineage", {}, {"sortDirection": "asc"}),
+        ("/api/v1/lineage", {}, {"nodeId": f"job:{ETL}:{job}", "depth": "5"}),
+        ("/api/v1/lineage", {}, {"nodeId": field}),
+        ("/api/v1/lineage", {}, {"nodeId": f"dataset:{DB}:{ORDERS}", "asOf": "2026-03-02T12:00:00Z"}),
+    ]
+    answers = []
+    for path, parameters, query in calls:
+        encoded = {name: quote(value, safe="") for name, value in parameters.items()}  # as Marquez's clients
+        case = api_schema[path]["GET"].Case(path_parameters=encoded, query=query)
+        response = case.call_and_validate(headers=AUTH, checks=CHECKS)
+        assert response.status_code == 200, (path, response.text)
+        answers.append(response.json())
+    version = answers[8]["versions"][0]["version"]
+    path = "/api/v1/namespaces/{namespace}/datasets/{dataset}/versions/{version}"
+    case = api_schema[path]["GET"].Case(
+        path_parameters={"namespace": quote(DB, safe=""), "dataset": REVENUE, "version": version}
+    )
+    assert (
+        case.call_and_validate(headers=AUTH, checks=CHECKS).json()["createdByRun"]["id"]
+        == RUNS["revenue_day2"]
+    )
+    named = {n["name"] for n in answers[0]["namespaces"]}  # and any the fuzzing's valid events made
+    assert {ETL, DB, KAFKA} <= named and answers[0]["totalCount"] == len(named)
+    assert {n["type"] for n in answers[12]["graph"]} == {"JOB", "DATASET"}
+    assert {n["type"] for n in answers[13]["graph"]} == {"DATASET_FIELD"}
 
 
 def test_unknown_paths_and_methods_answer_the_error_body(worker: WorkerProcess) -> None:

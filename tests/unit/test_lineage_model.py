@@ -13,7 +13,7 @@ from agents.catalogue.instances import Home, change_event
 from agents.catalogue.mapping import map_event
 from agents.catalogue.state import InstanceState, merge, settle
 from agents.lineage_model import LineageGraph, NodeIdError, NodeNotFound
-from schemas.omrs import OMRSEventV1, OMRSInstanceEventType, parse_omrs_event
+from schemas.omrs import OMRSEventV1, OMRSInstanceEventType, PrimitivePropertyValue, parse_omrs_event
 from schemas.openlineage import parse_event
 from tests.support.omrs_events import Member, entity, entity_event, relationship, relationship_event
 
@@ -114,7 +114,8 @@ def test_column_lineage(graph: LineageGraph) -> None:
 
 
 def test_bad_and_unknown_node_ids(graph: LineageGraph) -> None:
-    for bad in ("", "table:x:y", "dataset:", "dataset:onlyone", "datasetField:a:b"):
+    too_many_colons = "datasetField:" + ":".join("a" * 65)
+    for bad in ("", "table:x:y", "dataset:", "dataset:onlyone", "datasetField:a:b", too_many_colons):
         with pytest.raises(NodeIdError):
             graph.lineage(bad)
     with pytest.raises(NodeNotFound):
@@ -287,3 +288,30 @@ def test_columns_placed_by_schema_links_in_any_order() -> None:
             "dataset:file:///erp:orders.csv",
             "dataset:file:///erp:totals.csv",
         }
+
+
+def test_values_marquez_holds_as_text_stay_text_whatever_type_a_member_gives_them() -> None:
+    """Hand-made: a member types a file's description as an int (Egeria's `int` primitive,
+    guid from its TypeDefs, `schemas/egeria_types/egeria-5.2.json`). Marquez's DatasetData
+    holds `description` as text and every Field has `tags`
+    (MarquezProject/marquez a89b89cad27f87c90dd964c40dae8dfb3f64031f,
+    `api/src/main/java/marquez/service/models/DatasetData.java`, `common/models/Field.java`)."""
+    events = _egeria_member()
+    for event in events:
+        section = event.instance_event_section
+        bean = section.entity if section is not None else None
+        if bean is not None and bean.guid == "e-orders" and bean.properties is not None:
+            bean.properties.instance_properties["description"] = PrimitivePropertyValue(
+                header_version=1,
+                instance_property_category="PRIMITIVE",
+                type_guid="7fc49104-fd3a-46c8-b6bf-f16b6074cd35",
+                type_name="int",
+                primitive_def_category="OM_PRIMITIVE_TYPE_INT",
+                primitive_value=42,
+            )
+    g = LineageGraph()
+    for event in events:
+        g.apply(event)
+    orders = next(n for n in g.lineage("dataset:file:///erp:orders.csv", 0)["graph"])
+    assert orders["data"]["description"] == "42"
+    assert [f["tags"] for f in orders["data"]["fields"]] == [[], [], []]

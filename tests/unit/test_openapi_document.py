@@ -94,6 +94,14 @@ def test_guarded_operations_list_their_credentials_only_when_a_token_is_set() ->
     collection = paths[repository.USER_ROOT + "/metadata-collection-id"]["get"]
     assert collection["security"] == [{"bearerToken": []}, {"basicToken": []}]
     assert "security" not in paths["/health"]["get"]
+    reads = [paths["/api/v1/lineage"]["get"], paths["/api/v1/namespaces/{namespace}/jobs"]["get"]]
+    assert all(op["security"] == [{"bearerToken": []}] for op in reads)
+    kept_open = openapi.build_document(
+        openapi.all_operations(), openapi.DocumentContext("srv", token_set=True, reads_open=True)
+    )["paths"]
+    assert "security" not in kept_open["/api/v1/lineage"]["get"]
+    assert "security" not in kept_open["/api/v1/search"]["get"]
+    assert kept_open["/api/v1/lineage"]["post"]["security"] == [{"bearerToken": []}]
     open_paths = openapi.build_document(
         openapi.all_operations(), openapi.DocumentContext("srv", token_set=False)
     )["paths"]

@@ -95,6 +95,25 @@ def test_an_escaped_lone_surrogate_in_a_job_name_is_a_400_at_its_path(
     assert next_one.status == 200
 
 
+def test_an_event_time_outside_the_calendar_in_utc_is_a_400_at_its_path(
+    intake: tuple[RunningServer, RecordingPublisher],
+) -> None:
+    """A valid RFC 3339 time whose instant in UTC is before year 1: this body got a 500
+    (OverflowError while reading the time)."""
+    server, publisher = intake
+    published = len(publisher.events)
+    event = run_event("calendar")
+    event["eventTime"] = "0001-01-01T00:00:00+23:59"
+    for path, body in (
+        ("/api/v1/lineage", encoded(event)),
+        ("/api/v1/lineage/batch", b"[" + encoded(event) + b"]"),
+    ):
+        answer = server.post(path, body)
+        assert answer.status == 400, answer.body
+        assert [p for p, _ in errors_of(answer)] in (["$.eventTime"], ["$[0].eventTime"])
+    assert len(publisher.events) == published
+
+
 def test_a_lone_surrogate_in_a_dataset_name_is_refused_before_it_is_stored(
     intake: tuple[RunningServer, RecordingPublisher],
 ) -> None:
