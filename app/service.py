@@ -362,4 +362,7 @@ def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
         copies = reference_copies(worker.cohort_store.view)
         repository_api = Repository(copies, settings.server_name, settings.collection_id)
         routes.add_routes(repository.route_table(repository_api, settings.api_token))
-    openapi.install(routes, openapi.DocumentContext(settings.server_name, bool(settings.api_token)))
+    context = openapi.DocumentContext(
+        settings.server_name, bool(settings.api_token), reads_open=settings.api_reads_open
+    )
+    openapi.install(routes, context)
