@@ -14,11 +14,10 @@ from schemas.strict_json import decode
 def dump_json(obj: Any) -> bytes:
     """Compact JSON bytes of plain data, exactly as large as they need to be.
 
-    orjson (3.12 and later) over-allocates the bytes object it returns and never shrinks it:
-    measured here with orjson 3.13, a 2.9 KB document holds 32 KB. Anything that keeps its
-    JSON (a changelog store's values, a parsed-event cache's keys, a batch of events to send)
-    would hold ten times its size, so the document is copied into bytes of its own size
-    (~0.3 µs for 3 KB). Integers beyond 64 bits, which orjson refuses, go through the
+    orjson (3.12 and later) over-allocates the bytes object it returns and never shrinks it
+    (a few KB of JSON can hold 32 KB, benchmarks/README.md). Anything that keeps its JSON (a
+    store's values, a batch of events to send) would hold many times its size, so the
+    document is copied into bytes of its own size, which costs far less than the dump. Integers beyond 64 bits, which orjson refuses, go through the
     standard library. Text that is not Unicode (a lone surrogate) cannot be JSON: ValueError.
     """
     try:

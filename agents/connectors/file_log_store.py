@@ -11,10 +11,10 @@ Differences from Egeria, each for a reason:
   `postgres://db:5432` is one directory and no event can write outside the store.
 - Files are written to `<directory>/.tmp/` and renamed into place, so a reader (or a
   worker killed mid-write) never sees half a file under a final name.
-- Files are written on a background thread (`FileWriter`), not on the event loop: a file
-  per event costs the kernel 100-900 µs on the machines measured, which on the loop's
-  thread held back every stream of the worker. The stream commits an event's offset only
-  after `flush()` saw its file written.
+- Files are written on a background thread (`FileWriter`), not on the event loop: creating
+  a file per event costs the kernel more than handling the event does (benchmarks/README.md),
+  and on the loop's thread it would hold back every stream of the worker. The stream commits
+  an event's offset only after `flush()` saw its file written.
 - JobEvents are stored under their job as `job-<time>-JOB...`, DatasetEvents under
   `<dataset namespace>/<dataset name>/` as `dataset-<time>-DATASET...` (Egeria stores
   run events only); a run event without eventType says `UNKNOWN`.
@@ -76,8 +76,8 @@ def escape_part(text: str) -> str:
     """One safe path component: `%`, `/`, `\\` and control characters escaped, never `.`/`..`
     or empty, at most _MAX_PART_BYTES bytes (a long one keeps a hash of the whole).
 
-    Remembered: the namespaces and job names of a store's events repeat, and escaping one
-    character at a time cost 6% of the REST batch path's main thread (profiled)."""
+    Remembered: the namespaces and job names of a store's events repeat, and escaping is
+    character by character."""
     if _ESCAPED.search(text) is None and text not in ("", ".", "..") and len(text) * 4 <= _MAX_PART_BYTES:
         return text  # nothing to escape, and short enough whatever its characters' sizes
     out = []
@@ -126,8 +126,8 @@ _tmp_numbers = itertools.count()
 def _write_new_file(path: str, data: bytes) -> None:
     """Create `path` and write `data` to it with plain system calls (mode as `open()`: 0o666 less the umask).
 
-    Not `open()`: its buffered file object costs as much again as the kernel's file creation
-    (measured on tmpfs: 24 us against 14 us a file), and the store writes a file per event.
+    Not `open()`: its buffered file object costs about as much again as the kernel's file
+    creation (benchmarks/README.md), and the store writes a file per event.
     """
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:

@@ -103,7 +103,7 @@ def egeria_answer(response_class: str, action_description: str, error: RequestEr
 
 def json_answer(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
     """What `web.json_response` answers (`application/json; charset=utf-8`), serialised by
-    orjson: half its cost (about 2 us instead of 4.6 us), paid on every request. Text that is
+    orjson (about half the cost, paid on every request). Text that is
     not Unicode (a lone surrogate from a header or a path) is written as U+FFFD."""
     try:
         data = orjson.dumps(body)
