@@ -8,12 +8,17 @@ a name known with another guid is a conflict (answered with CONFLICTING_TYPEDEFS
 CONFLICTING_ATTRIBUTE_TYPEDEFS in the layout Egeria sends); a newer version is learned; a
 version difference is never a conflict. The learned types are kept per cohort
 (``cohort/types/<cohort>``); TYPEDEF_ERROR_EVENTs aimed at this server go to the error log.
+
+The Egeria release the members run is kept too (``cohort/release/<cohort>``: "5" or "6"),
+from the name a member gives the TypeDef the releases name differently
+(`agents.catalogue.layout.announced_release`): the cataloguer's `types: auto` writes it.
 """
 
 from __future__ import annotations
 
 import logging
 
+from agents.catalogue.layout import announced_release, cohort_release
 from agents.cohort_errors import ErrorLog, aimed_at_us
 from agents.cohort_identity import CohortIdentity
 from agents.cohort_publisher import is_local, local_originator
@@ -50,6 +55,24 @@ def cohort_types(kv: KeyValue, cohort: str) -> CohortTypes:
     return CohortTypes.from_records(get_json(kv, types_key(cohort)) or [])
 
 
+def release_key(cohort: str) -> bytes:
+    return f"cohort/release/{cohort}".encode()
+
+
+def cohorts_release(kv: KeyValue, cohorts: list[str]) -> str | None:
+    """The Egeria release family ("5" or "6") the members of these cohorts announced; None
+    when none did or the cohorts disagree."""
+    return cohort_release(get_json(kv, release_key(cohort)) for cohort in cohorts)
+
+
+def _note_release(kv: KeyValue, cohort: str, event: OMRSEventV1) -> None:
+    section = event.type_def_event_section
+    bean = section.type_def if section is not None else None
+    found = announced_release(bean.name, bean.guid) if bean is not None else None
+    if found is not None and get_json(kv, release_key(cohort)) != found:
+        put_json(kv, release_key(cohort), found)
+
+
 class CohortTypeDefs:
     """Applies TypeDef events to the cohort's types; returns the error events they call for."""
 
@@ -69,6 +92,7 @@ class CohortTypeDefs:
             return []
         if is_local(self.identity, event.originator):
             return []
+        _note_release(kv, cohort, event)
         before = cohort_types(kv, cohort)
         after, verdict, theirs = self._learn(before, event)
         if after is not before:

@@ -24,7 +24,9 @@ Edges: `DataFlow` and `LineageMapping` between datasets and jobs (the graph), an
 `LineageMapping` between columns (column lineage); `ProcessHierarchy` gives a job its
 parent and children. A column another member catalogued without an OpenLineage identity is
 placed by its links: `AttributeForSchema` / `NestedSchemaAttribute` up to a schema type,
-`AssetSchemaType` up to its asset.
+`AssetSchemaType` (Egeria 6: `Schema`) up to its asset. Both releases' layouts are read: a
+name from `displayName` (Egeria 6) or `name`, a column's position from the column (Egeria 5)
+or from the relationship to its parent (Egeria 6).
 
 The index is incremental: a change re-derives the node of the elements it can move (the
 element, the columns below it, the elements whose name an alias changed) and re-points only
@@ -105,7 +107,9 @@ __all__ = [
 
 JOB, DATASET, FIELD, SCHEMA, OTHER = "JOB", "DATASET", "DATASET_FIELD", "SCHEMA", "OTHER"
 GRAPH_EDGE_TYPES = frozenset({"DataFlow", "LineageMapping"})
-STRUCTURE_TYPES = frozenset({"AttributeForSchema", "NestedSchemaAttribute", "AssetSchemaType"})
+PARENT_LINKS = ("AttributeForSchema", "NestedSchemaAttribute")
+ASSET_SCHEMA_LINKS = ("AssetSchemaType", "Schema")
+STRUCTURE_TYPES = frozenset({*PARENT_LINKS, *ASSET_SCHEMA_LINKS})
 _PROCESS = frozenset({"Process"})
 _ATTRIBUTE = frozenset({"SchemaAttribute"})
 _SCHEMA_TYPE = frozenset({"SchemaType"})
@@ -585,11 +589,22 @@ class LineageGraph:
             "processingType": extra.get("jobType.processingType") or extra.get("processingType"),
             "formula": next((m.props.get("formula") for m in members if m.props.get("formula")), None),
             "dataType": main.classifications.get("TypeEmbeddedAttribute", {}).get("dataType"),
-            "position": main.props.get("position"),
+            "position": self._position(main),
         }
         data = canonical(summary)
         if self.kv.get(k) != data:
             self.kv.put(k, data)
+
+    def _position(self, element: Element) -> Any:
+        """A column's position: its own property (Egeria 5), else that of the relationship
+        from its parent (Egeria 6)."""
+        if element.props.get("position") is not None:
+            return element.props["position"]
+        for type_name in PARENT_LINKS:
+            for lk in self.links_of(element.guid, type_name):
+                if lk.end2 == element.guid:
+                    return lk.props.get("position")
+        return None
 
     def summary(self, node: str) -> dict[str, Any] | None:
         raw = self.kv.get(key(T_SUMMARY, node))
@@ -649,10 +664,7 @@ class LineageGraph:
         for _ in range(_MAX_NESTING):
             parent = None
             for lk in self.links_of(current.guid):
-                if lk.end2 == current.guid and lk.type_name in (
-                    "AttributeForSchema",
-                    "NestedSchemaAttribute",
-                ):
+                if lk.end2 == current.guid and lk.type_name in PARENT_LINKS:
                     parent = self.element(lk.end1)
                     break
             if parent is None or parent.guid in seen:
@@ -662,7 +674,7 @@ class LineageGraph:
                 path.insert(0, parent.label())
                 current = parent
                 continue
-            for lk in self.links_of(parent.guid, "AssetSchemaType"):
+            for lk in (lk for t in ASSET_SCHEMA_LINKS for lk in self.links_of(parent.guid, t)):
                 if lk.end2 == parent.guid:
                     node = self.node_of(lk.end1)
                     ident = self.ident(node) if node else None

@@ -55,6 +55,7 @@ from schemas.omrs_typedefs import (
 )
 from schemas.open_metadata_types import (
     ATTRIBUTE_TYPES,
+    RENAMED_TYPES,
     TYPES,
     KnownAttributeType,
     KnownType,
@@ -90,10 +91,11 @@ class CohortTypes:
     @classmethod
     def of(
         cls,
-        types: Iterable[KnownType] = TYPES,
+        types: Iterable[KnownType] = (*TYPES, *RENAMED_TYPES),
         attribute_types: Iterable[KnownAttributeType] = ATTRIBUTE_TYPES,
     ) -> CohortTypes:
-        """Starting from this service's own types (the catalogue by default)."""
+        """Starting from this service's own types (the catalogue and the releases' own names
+        of renamed types by default)."""
         by_name = {t.name: t for t in types}
         attributes = {a.name: a for a in attribute_types}
         return cls(

@@ -10,7 +10,9 @@ types; the cohort's own TypeDefs are learned as they arrive (`schemas.cohort_typ
 The catalogue below (`TYPES`, `ATTRIBUTE_TYPES`, `type_named`, ...) takes each type from the
 newest release that defines it (`CATALOGUE_RELEASES`, newest first): Egeria 6 renamed or
 dropped a few types this service still writes (`TableDataSet`, `KafkaTopic`, `PortSchema`,
-`DataContentForDataSet`, `AssetSchemaType`), and those come from Egeria 5.2. Versions differ
+`DataContentForDataSet`, `AssetSchemaType`), and those come from Egeria 5.2; the types Egeria 6
+uses instead (`TabularDataSet`, `Schema`) come from 6.0 (`agents.catalogue.layout` writes one
+release's or the other's). Versions differ
 between releases (Egeria 6 restarts every TypeDef at version 1); a version difference is
 never a conflict. Mixed-case GUIDs (`Port`, `LineageMapping`...) are Egeria's own and are
 compared exactly, as Egeria does.
@@ -183,11 +185,26 @@ def _catalogue() -> tuple[tuple[KnownType, ...], tuple[KnownAttributeType, ...]]
             types.setdefault(t.name, t)
         for a in data.attribute_types:
             attributes.setdefault(a.name, a)
-    return tuple(types.values()), tuple(attributes.values())
+    older = {t.guid: t.name for t in types.values() if t.release != CATALOGUE_RELEASES[0]}
+    kept = [t for t in types.values() if older.get(t.guid, t.name) == t.name]
+    return tuple(kept), tuple(attributes.values())
 
 
 TYPES, ATTRIBUTE_TYPES = _catalogue()
-"""Every TypeDef this service uses with its super types, and the attribute types they use."""
+"""Every TypeDef this service uses with its super types, and the attribute types they use,
+each guid once: a TypeDef Egeria 6 renamed (`AssetSchemaType`, Egeria 6's `Schema`) is here
+under its Egeria 5 name; its Egeria 6 name is one of `RENAMED_TYPES`, found by name like the others."""
+
+RENAMED_TYPES: tuple[KnownType, ...] = tuple(
+    {
+        t.name: t
+        for release in CATALOGUE_RELEASES
+        for t in release_types(release).types
+        if t.name not in {k.name for k in TYPES}
+    }.values()
+)
+"""The release's own names for TypeDefs the catalogue holds under another name (Egeria 6's
+`Schema`, guid of `AssetSchemaType`): known by name, like every catalogue type."""
 
 LINEAGE_TYPE_NAMES: tuple[str, ...] = (
     "Process",
@@ -207,6 +224,7 @@ LINEAGE_TYPE_NAMES: tuple[str, ...] = (
     "PortSchema",
     "DataContentForDataSet",
     "AssetSchemaType",
+    "Schema",
     "AttributeForSchema",
     "NestedSchemaAttribute",
 )
@@ -214,7 +232,7 @@ LINEAGE_TYPE_NAMES: tuple[str, ...] = (
 (DeployedSoftwareComponent is a Process, CSVFile a DataStore, RelationalColumn a SchemaAttribute;
 in Egeria 6 a Topic is a DataFeed, in Egeria 5 a DataSet)."""
 
-_BY_NAME: dict[str, KnownType] = {t.name: t for t in TYPES}
+_BY_NAME: dict[str, KnownType] = {t.name: t for t in (*TYPES, *RENAMED_TYPES)}
 _BY_GUID: dict[str, KnownType] = {t.guid: t for t in TYPES}
 _ATTR_BY_NAME: dict[str, KnownAttributeType] = {t.name: t for t in ATTRIBUTE_TYPES}
 _ATTR_BY_GUID: dict[str, KnownAttributeType] = {t.guid: t for t in ATTRIBUTE_TYPES}

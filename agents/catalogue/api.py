@@ -18,6 +18,11 @@ keyed by guid), which merges them per guid and shares what changed with the coho
 server as home. The `find` and `get` operations read `reader`, the read model built from
 the cohort's instance events (`read_model.KeyValueCatalogue`): they see what has been
 shared, a moment after it is sent.
+
+Operations name Egeria 5's types (`TableDataSet`, `KafkaTopic`...); the catalogue's `layout`
+(the cohort's Egeria release, `layout.Layout`) decides what is written: the same names in
+Egeria 5, Egeria 6's types and properties in Egeria 6 (the `EntityRef`s returned carry the
+type as written).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from agents.catalogue.elements import (
     SchemaAttributeProperties,
     SchemaTypeProperties,
 )
+from agents.catalogue.layout import EGERIA_5, Layout
 from agents.catalogue.read_model import (
     CatalogueReader,
     ElementSummary,
@@ -61,15 +67,28 @@ class LineageCatalogue:
     """Catalogue lineage as open metadata: processes, ports, data assets, schemas and flows."""
 
     def __init__(
-        self, send: Send, reader: CatalogueReader | None = None, clock: Callable[[], int] = now_ms
+        self,
+        send: Send,
+        reader: CatalogueReader | None = None,
+        clock: Callable[[], int] = now_ms,
+        layout: Layout | Callable[[], Layout] = EGERIA_5,
     ) -> None:
         self._send = send
         self.reader = reader
         self._clock = clock
+        self._layout = layout
 
-    def writer(self, time_ms: int | None = None) -> CatalogueWriter:
-        """A writer for a batch stamped `time_ms` (now when None); send it with `send`."""
-        return CatalogueWriter(self._clock() if time_ms is None else time_ms, self.reader)
+    @property
+    def layout(self) -> Layout:
+        """The Egeria release whose types this catalogue writes (asked again for each batch:
+        the cohort's release may become known)."""
+        return self._layout if isinstance(self._layout, Layout) else self._layout()
+
+    def writer(self, time_ms: int | None = None, layout: Layout | None = None) -> CatalogueWriter:
+        """A writer for a batch stamped `time_ms` (now when None), writing `layout`'s types
+        (the catalogue's when None); send it with `send`."""
+        stamp = self._clock() if time_ms is None else time_ms
+        return CatalogueWriter(stamp, self.reader, layout or self.layout)
 
     async def send(self, writer: CatalogueWriter) -> None:
         contributions = writer.contributions()
@@ -77,9 +96,11 @@ class LineageCatalogue:
             await self._send(contributions)
 
     @asynccontextmanager
-    async def batch(self, time_ms: int | None = None) -> AsyncIterator[CatalogueWriter]:
+    async def batch(
+        self, time_ms: int | None = None, layout: Layout | None = None
+    ) -> AsyncIterator[CatalogueWriter]:
         """Operations in the block go in one send when it ends (nothing is sent if it raises)."""
-        writer = self.writer(time_ms)
+        writer = self.writer(time_ms, layout)
         yield writer
         await self.send(writer)
 
@@ -175,6 +196,7 @@ class LineageCatalogue:
         await self._one(CatalogueWriter.clear_port_delegation, alias, implementation)
 
     async def setup_port_schema_type(self, port: EntityRef, schema_type: EntityRef) -> None:
+        """PortSchema (nothing in Egeria 6, see `CatalogueWriter.setup_port_schema_type`)."""
         await self._one(CatalogueWriter.setup_port_schema_type, port, schema_type)
 
     async def clear_port_schema_type(self, port: EntityRef, schema_type: EntityRef) -> None:

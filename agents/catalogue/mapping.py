@@ -47,6 +47,10 @@ the same contributions, on every replica and every replay, stamped with the even
   under the job's process: its last event type, first start, last completion, nominal
   times, parent and root run ids, error message.
 - a facet marked `_deleted` clears what it set.
+
+The names above are Egeria 5's; the writer's layout (`layout.Layout`) writes them with the
+types of the cohort's release (Egeria 6: `TabularDataSet`, `Topic`, `Schema`, no `PortSchema`,
+an asset's name as `displayName` / `resourceName`, a column's position on its parent link).
 """
 
 from __future__ import annotations
@@ -80,6 +84,7 @@ from agents.catalogue.elements import (
     SchemaAttributeProperties,
     SchemaTypeProperties,
 )
+from agents.catalogue.layout import EGERIA_5, Layout
 from agents.catalogue.naming import asset_type, clean_namespace
 from agents.catalogue.read_model import CatalogueReader, parse_symlink_key, symlink_key
 from agents.catalogue.writer import COLUMN_TYPE, PROCESS_TYPE, SCHEMA_TYPE, CatalogueWriter
@@ -164,10 +169,13 @@ def catalogue_event(
 
 
 def map_event(
-    event: OpenLineageEvent, reader: CatalogueReader | None = None, options: CataloguerOptions | None = None
+    event: OpenLineageEvent,
+    reader: CatalogueReader | None = None,
+    options: CataloguerOptions | None = None,
+    layout: Layout = EGERIA_5,
 ) -> list[Contribution]:
     """Every contribution of one event, in a stable order (entities before relationships)."""
-    writer = CatalogueWriter(event_time(event), reader)
+    writer = CatalogueWriter(event_time(event), reader, layout)
     catalogue_event(writer, event, options)
     return writer.contributions()
 
@@ -426,6 +434,7 @@ class _EventMapper:
 
     def _schema(self, ident: DatasetId, asset: EntityRef, fields: list[SchemaField]) -> None:
         schema = self._schema_ref(ident, asset)
+        first = self.writer.layout.first_position
 
         def add(parent: EntityRef, items: list[SchemaField], prefix: str) -> None:
             for position, item in enumerate(items):
@@ -436,7 +445,7 @@ class _EventMapper:
                 properties = SchemaAttributeProperties(
                     display_name=item["name"],
                     description=item.get("description") or None,
-                    position=ordinal if ordinal is not None else position,
+                    position=ordinal if ordinal is not None else position + first,
                     data_type=item.get("type") or None,
                     additional_properties=_column_identity(ident, path),
                 )
@@ -809,14 +818,15 @@ def canonical_identity(ds: Dataset) -> DatasetId:
     return DatasetId(clean_namespace(ds.namespace), clean_text(ds.name))
 
 
-def asset_ref(ident: DatasetId) -> EntityRef:
-    """The asset a dataset identity names."""
-    type_name = asset_type(ident.namespace, ident.name)
+def asset_ref(ident: DatasetId, layout: Layout = EGERIA_5) -> EntityRef:
+    """The asset a dataset identity names (in a release's layout)."""
+    type_name = layout.entity_type(asset_type(ident.namespace, ident.name))
     qualified = qualified_name(type_name, ident.namespace, ident.name)
     return EntityRef(entity_guid(qualified), type_name, qualified)
 
 
-def process_ref(namespace: str, name: str) -> EntityRef:
-    """The process a job names."""
-    qualified = qualified_name(PROCESS_TYPE, clean_namespace(namespace), clean_text(name))
-    return EntityRef(entity_guid(qualified), PROCESS_TYPE, qualified)
+def process_ref(namespace: str, name: str, layout: Layout = EGERIA_5) -> EntityRef:
+    """The process a job names (in a release's layout)."""
+    type_name = layout.entity_type(PROCESS_TYPE)
+    qualified = qualified_name(type_name, clean_namespace(namespace), clean_text(name))
+    return EntityRef(entity_guid(qualified), type_name, qualified)

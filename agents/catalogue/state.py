@@ -42,7 +42,17 @@ from agents.catalogue.contribution import (
 )
 
 IDENTITY_KEYS = frozenset(
-    {f"{P}qualifiedName", f"{P}name", f"{P}displayName", f"{A}{NS_KEY}", f"{A}{NAME_KEY}", f"{A}{FIELD_KEY}"}
+    {
+        f"{P}qualifiedName",
+        f"{P}name",
+        f"{P}displayName",
+        f"{P}resourceName",
+        f"{P}namespacePath",
+        f"{P}deployedImplementationType",
+        f"{A}{NS_KEY}",
+        f"{A}{NAME_KEY}",
+        f"{A}{FIELD_KEY}",
+    }
 )
 """Values that follow from the guid itself and so never change: a newer contribution
 repeating them need not move their time."""

@@ -7,9 +7,15 @@ them (ProcessHierarchy, ProcessPort, PortDelegation, PortSchema, AssetSchemaType
 AttributeForSchema / NestedSchemaAttribute, DataFlow, ControlFlow, ProcessCall,
 LineageMapping). It does no I/O: `api.LineageCatalogue` sends what it collects.
 
+The operations are named and typed after Egeria 5's types; the writer's `layout`
+(`layout.Layout`) writes them with the types of the cohort's Egeria release (Egeria 6:
+`TabularDataSet`, `Schema`, an asset's name in `displayName` / `resourceName`...), so every
+value it collects is one that release's type defines.
+
 Every element is named by the third party's own identifiers, a source (what OpenLineage
-calls a namespace) and an id within it: its qualified name is `{type}::{source}::{id}` and
-its guid the uuid5 of that, so a repeat names the same instance and changes nothing.
+calls a namespace) and an id within it: its qualified name is `{type}::{source}::{id}`, the
+type as its release names it, and its guid the uuid5 of that, so a repeat names the same
+instance and changes nothing.
 Operations on one element in one batch merge into one contribution for its guid.
 
 Removals cascade as Egeria's anchors do, as far as the read model (`reader`) knows the
@@ -57,6 +63,7 @@ from agents.catalogue.elements import (
     SchemaAttributeProperties,
     SchemaTypeProperties,
 )
+from agents.catalogue.layout import EGERIA_5, PARENT_LINKS, Layout
 from agents.catalogue.read_model import CatalogueReader, RelationshipSummary
 from schemas import open_metadata_types
 
@@ -67,11 +74,11 @@ COLUMN_TYPE = "TabularColumn"
 PORT_IMPLEMENTATION, PORT_ALIAS = "PortImplementation", "PortAlias"
 
 _ANCHORED_BY_END1 = frozenset(
-    {"AssetSchemaType", "AttributeForSchema", "NestedSchemaAttribute", "ProcessPort"}
+    {"AssetSchemaType", "Schema", "AttributeForSchema", "NestedSchemaAttribute", "ProcessPort"}
 )
 """Relationship types whose end 1 anchors end 2: removing end 1 removes end 2 (an asset its
-schema type, a schema its attributes, a process its ports). A port does not own the schema
-its PortSchema names."""
+schema type - `AssetSchemaType`, Egeria 6's `Schema` -, a schema its attributes, a process its
+ports). A port does not own the schema its PortSchema names."""
 
 
 def _kind_of(type_name: str, wanted: str) -> bool:
@@ -81,9 +88,12 @@ def _kind_of(type_name: str, wanted: str) -> bool:
 class CatalogueWriter:
     """Collects the contributions of one batch of cataloguing operations."""
 
-    def __init__(self, time_ms: int, reader: CatalogueReader | None = None) -> None:
+    def __init__(
+        self, time_ms: int, reader: CatalogueReader | None = None, layout: Layout = EGERIA_5
+    ) -> None:
         self.time = int(time_ms)
         self.reader = reader
+        self.layout = layout
         self._items: dict[str, Contribution] = {}
 
     # ------------------------------------------------------------------ output
@@ -117,8 +127,9 @@ class CatalogueWriter:
 
     def ref(self, type_name: str, source: str, identifier: str) -> EntityRef:
         """The element a type and the third party's (source, id) name, without saying anything of it."""
-        qualified = qualified_name(type_name, clean_text(source), clean_text(identifier))
-        return EntityRef(entity_guid(qualified), type_name, qualified)
+        wire = self.layout.entity_type(type_name)
+        qualified = qualified_name(wire, clean_text(source), clean_text(identifier))
+        return EntityRef(entity_guid(qualified), wire, qualified)
 
     def entity(
         self, type_name: str, source: str, identifier: str, values: Mapping[str, Any] | None = None
@@ -127,25 +138,40 @@ class CatalogueWriter:
         ref = self.ref(type_name, source, identifier)
         identity = {
             f"{P}qualifiedName": ref.qualified_name,
+            **self.layout.entity_values(type_name, clean_text(source)),
             f"{A}{NS_KEY}": clean_text(source),
             f"{A}{NAME_KEY}": clean_text(identifier),
             STATUS: ACTIVE,
         }
-        self._put(ENTITY, ref.guid, type_name, {**identity, **clean_value(dict(values or {}))})
+        said = self.layout.values(ref.type_name, {**identity, **clean_value(dict(values or {}))})
+        self._put(ENTITY, ref.guid, ref.type_name, said)
         return ref
 
     def update(self, element: EntityRef, values: Mapping[str, Any]) -> None:
         """Set values of an element (it is not created if nothing else ever did)."""
-        self._put(ENTITY, element.guid, element.type_name, clean_value(dict(values)))
+        said = self.layout.values(element.type_name, clean_value(dict(values)))
+        self._put(ENTITY, element.guid, element.type_name, said)
 
     def relationship(
         self, type_name: str, end1: EntityRef, end2: EntityRef, values: Mapping[str, Any] | None = None
+    ) -> str | None:
+        """Set up a relationship (status ACTIVE); returns its guid, None when the layout's
+        release has no such relationship (Egeria 6 and `PortSchema`)."""
+        wire = self.layout.relationship_type(type_name)
+        if wire is None:
+            return None
+        guid = relationship_guid(wire, end1.guid, end2.guid)
+        said = self.layout.values(wire, {STATUS: ACTIVE, **clean_value(dict(values or {}))})
+        self._put(RELATIONSHIP, guid, wire, said, end1, end2)
+        return guid
+
+    def _link(
+        self, type_name: str, end1: EntityRef, end2: EntityRef, values: Mapping[str, Any] | None = None
     ) -> str:
-        """Set up a relationship (status ACTIVE); returns its guid."""
-        guid = relationship_guid(type_name, end1.guid, end2.guid)
-        self._put(
-            RELATIONSHIP, guid, type_name, {STATUS: ACTIVE, **clean_value(dict(values or {}))}, end1, end2
-        )
+        """A relationship every release defines (DataFlow, ProcessPort...); its guid."""
+        guid = self.relationship(type_name, end1, end2, values)
+        if guid is None:
+            raise ValueError(f"Egeria {self.layout.release} has no relationship type {type_name}")
         return guid
 
     def clear_relationship(
@@ -156,8 +182,11 @@ class CatalogueWriter:
         method: DeleteMethod = DeleteMethod.SOFT_DELETE,
     ) -> None:
         """Remove the relationship of a type between two elements."""
-        guid = relationship_guid(type_name, end1.guid, end2.guid)
-        self._put(RELATIONSHIP, guid, type_name, {STATUS: _status(method)}, end1, end2)
+        wire = self.layout.relationship_type(type_name)
+        if wire is None:
+            return
+        guid = relationship_guid(wire, end1.guid, end2.guid)
+        self._put(RELATIONSHIP, guid, wire, {STATUS: _status(method)}, end1, end2)
 
     # ------------------------------------------------------------------ processes
 
@@ -188,9 +217,7 @@ class CatalogueWriter:
         """ProcessHierarchy parent -> child (a process is never its own parent)."""
         if parent.guid == child.guid:
             raise ValueError(f"a process cannot be its own parent: {parent.qualified_name}")
-        return self.relationship(
-            "ProcessHierarchy", parent, child, {f"{P}containmentType": containment.value}
-        )
+        return self._link("ProcessHierarchy", parent, child, {f"{P}containmentType": containment.value})
 
     def clear_process_parent(self, parent: EntityRef, child: EntityRef) -> None:
         self.clear_relationship("ProcessHierarchy", parent, child)
@@ -221,20 +248,22 @@ class CatalogueWriter:
         self.remove(port, method)
 
     def setup_process_port(self, process: EntityRef, port: EntityRef) -> str:
-        return self.relationship("ProcessPort", process, port)
+        return self._link("ProcessPort", process, port)
 
     def clear_process_port(self, process: EntityRef, port: EntityRef) -> None:
         self.clear_relationship("ProcessPort", process, port)
 
     def setup_port_delegation(self, alias: EntityRef, implementation: EntityRef) -> str:
         """PortDelegation: the composed process's port delegates to the implementing one."""
-        return self.relationship("PortDelegation", alias, implementation)
+        return self._link("PortDelegation", alias, implementation)
 
     def clear_port_delegation(self, alias: EntityRef, implementation: EntityRef) -> None:
         self.clear_relationship("PortDelegation", alias, implementation)
 
-    def setup_port_schema_type(self, port: EntityRef, schema_type: EntityRef) -> str:
-        """PortSchema: the structure of the data passing through the port."""
+    def setup_port_schema_type(self, port: EntityRef, schema_type: EntityRef) -> str | None:
+        """PortSchema: the structure of the data passing through the port. Egeria 6 has no
+        PortSchema, and its `Schema` lets one element describe a schema type (the asset):
+        nothing is written there (None)."""
         return self.relationship("PortSchema", port, schema_type)
 
     def clear_port_schema_type(self, port: EntityRef, schema_type: EntityRef) -> None:
@@ -305,7 +334,8 @@ class CatalogueWriter:
         self.remove(schema_type, method)
 
     def setup_schema_type_parent(self, asset: EntityRef, schema_type: EntityRef) -> str:
-        return self.relationship("AssetSchemaType", asset, schema_type)
+        """AssetSchemaType (Egeria 6: `Schema`): the asset's schema type."""
+        return self._link("AssetSchemaType", asset, schema_type)
 
     def clear_schema_type_parent(self, asset: EntityRef, schema_type: EntityRef) -> None:
         self.clear_relationship("AssetSchemaType", asset, schema_type)
@@ -323,15 +353,33 @@ class CatalogueWriter:
         attribute (NestedSchemaAttribute)."""
         values = (properties or SchemaAttributeProperties()).values()
         values.setdefault(f"{P}displayName", clean_text(identifier))
+        link_values = self._position_to_link(values)
         attribute = self.entity(type_name, source, identifier, values)
-        link = "AttributeForSchema" if _kind_of(parent.type_name, "SchemaType") else "NestedSchemaAttribute"
-        self.relationship(link, parent, attribute)
+        link = PARENT_LINKS[0] if _kind_of(parent.type_name, "SchemaType") else PARENT_LINKS[1]
+        self._link(link, parent, attribute, link_values)
         return attribute
 
     def update_schema_attribute(
         self, attribute: EntityRef, properties: SchemaAttributeProperties, *, replace: bool = False
     ) -> None:
-        self.update(attribute, properties.values(replace))
+        """Set an attribute's properties; where its release puts the position on the
+        relationship from the parent, that relationship (as the read model knows it) gets it."""
+        values = properties.values(replace)
+        link_values = self._position_to_link(values)
+        if link_values and self.reader is not None:
+            for rel in self.reader.relationships(attribute.guid):
+                if rel.type_name in PARENT_LINKS and rel.end2.guid == attribute.guid and _minted(rel):
+                    said = self.layout.values(rel.type_name, link_values)
+                    self._put(RELATIONSHIP, rel.guid, rel.type_name, said, rel.end1, rel.end2)
+        self.update(attribute, values)
+
+    def _position_to_link(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Take the position out of an attribute's values where the layout's release defines
+        it on the relationship from the parent; the values that relationship gets."""
+        key = f"{P}position"
+        if not self.layout.position_on_link or key not in values:
+            return {}
+        return {key: values.pop(key)}
 
     def remove_schema_attribute(
         self, attribute: EntityRef, method: DeleteMethod = DeleteMethod.SOFT_DELETE
@@ -343,9 +391,7 @@ class CatalogueWriter:
     def setup_data_flow(
         self, supplier: EntityRef, consumer: EntityRef, properties: DataFlowProperties | None = None
     ) -> str:
-        return self.relationship(
-            "DataFlow", supplier, consumer, (properties or DataFlowProperties()).values()
-        )
+        return self._link("DataFlow", supplier, consumer, (properties or DataFlowProperties()).values())
 
     def clear_data_flow(self, supplier: EntityRef, consumer: EntityRef) -> None:
         self.clear_relationship("DataFlow", supplier, consumer)
@@ -354,7 +400,7 @@ class CatalogueWriter:
         self, current: EntityRef, next_step: EntityRef, properties: ControlFlowProperties | None = None
     ) -> str:
         values = (properties or ControlFlowProperties()).values()
-        return self.relationship("ControlFlow", current, next_step, values)
+        return self._link("ControlFlow", current, next_step, values)
 
     def clear_control_flow(self, current: EntityRef, next_step: EntityRef) -> None:
         self.clear_relationship("ControlFlow", current, next_step)
@@ -362,9 +408,7 @@ class CatalogueWriter:
     def setup_process_call(
         self, caller: EntityRef, called: EntityRef, properties: ProcessCallProperties | None = None
     ) -> str:
-        return self.relationship(
-            "ProcessCall", caller, called, (properties or ProcessCallProperties()).values()
-        )
+        return self._link("ProcessCall", caller, called, (properties or ProcessCallProperties()).values())
 
     def clear_process_call(self, caller: EntityRef, called: EntityRef) -> None:
         self.clear_relationship("ProcessCall", caller, called)
@@ -373,7 +417,7 @@ class CatalogueWriter:
         self, source: EntityRef, destination: EntityRef, properties: LineageMappingProperties | None = None
     ) -> str:
         values = (properties or LineageMappingProperties()).values()
-        return self.relationship("LineageMapping", source, destination, values)
+        return self._link("LineageMapping", source, destination, values)
 
     def clear_lineage_mapping(self, source: EntityRef, destination: EntityRef) -> None:
         self.clear_relationship("LineageMapping", source, destination)

@@ -15,7 +15,9 @@ included, shared on the cohort topics.
 
 Settings: `catalog_runs` (a TransientEmbeddedProcess per run, off by default as in Egeria),
 `catalog_schemas` (schemas and columns from the schema facet, on), `ports` (a port per
-input and output, on), `drop_method` (what a DROP does: SOFT_DELETE, PURGE or ARCHIVE).
+input and output, on), `drop_method` (what a DROP does: SOFT_DELETE, PURGE or ARCHIVE),
+`types` (whose types it writes: "5" Egeria 5.2's, "6" Egeria 6.0's, "auto" the release the
+cohorts' members announced, Egeria 5's until one did; `agents.catalogue.layout`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from agents.catalogue.elements import DeleteMethod
+from agents.catalogue.layout import Layout, TypesSetting, layout_for
 from agents.catalogue.mapping import CataloguerOptions, catalogue_event, event_time
 from agents.connectors.base import Connector, FailurePolicy
 from agents.connectors.context import ConnectorContext
@@ -38,6 +41,7 @@ class CataloguerSettings(BaseModel):
     catalog_schemas: bool = True
     ports: bool = True
     drop_method: DeleteMethod = DeleteMethod.SOFT_DELETE
+    types: TypesSetting = "auto"
 
     def options(self) -> CataloguerOptions:
         return CataloguerOptions(
@@ -66,6 +70,10 @@ class CataloguerConnector(Connector[CataloguerSettings]):
     async def start(self) -> None:
         self.context.register_openlineage_listener(self.on_event)
 
+    def layout(self) -> Layout:
+        """The Egeria release whose types this event is written with."""
+        return layout_for(self.settings.types, self.context.cohort_release())
+
     async def on_event(self, event: OpenLineageEvent, raw: bytes) -> None:
-        async with self.api.batch(event_time(event)) as writer:
+        async with self.api.batch(event_time(event), self.layout()) as writer:
             catalogue_event(writer, event, self.options)

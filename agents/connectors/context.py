@@ -11,7 +11,8 @@
   this server as their home; returns once stored.
 - `catalogue`: the cataloguing API (`agents.catalogue.api.LineageCatalogue`): processes,
   ports, data assets, schemas and their flows from the third party's own identifiers, with
-  deterministic guids, idempotent, shared with the cohort with this server as home.
+  deterministic guids, idempotent, shared with the cohort with this server as home, written
+  with the types of the cohort's Egeria release (`cohort_release()`).
 - `settings` (the connector's validated settings), `name` (its instance name), `data_dir`
   (a directory of its own under LINEAGE_DATA_DIR), `data_root` (LINEAGE_DATA_DIR itself),
   `log` (a logger named for it).
@@ -30,6 +31,7 @@ from pydantic import BaseModel
 
 from agents.catalogue.api import CatalogueReader, LineageCatalogue
 from agents.catalogue.contribution import Contribution
+from agents.catalogue.layout import layout_for
 from agents.connectors.base import AssetManagerListener, OpenLineageListener
 from agents.openlineage_publish import OpenLineagePublisher, accept_event
 from schemas.asset_manager import AssetManagerEventType
@@ -42,11 +44,14 @@ InstancePublisher = Callable[[Sequence[OMRSEventV1]], Awaitable[None]]
 @dataclass(frozen=True)
 class Cataloguing:
     """What the cataloguing API of every connector is built on: where contributions go (the
-    catalogue topic; stored before the connector's stream commits) and the read model its
-    finds, aliases and removals read (this replica's; None without a cohort)."""
+    catalogue topic; stored before the connector's stream commits), the read model its
+    finds, aliases and removals read (this replica's; None without a cohort), and the Egeria
+    release family ("5" or "6") the cohorts' members announced (`layout.cohort_release` over
+    the cohorts' states; None: not known, Egeria 5's types are written)."""
 
     send: Callable[[Sequence[Contribution]], Awaitable[None]]
     reader: CatalogueReader | None = None
+    cohort_release: Callable[[], str | None] | None = None
 
 
 class ListenerRegistrationError(RuntimeError):
@@ -100,7 +105,18 @@ class ConnectorContext:
         cataloguing = self.services.cataloguing
         if cataloguing is None:
             raise RuntimeError("this worker runs no catalogue")
-        return LineageCatalogue(send=cataloguing.send, reader=cataloguing.reader)
+        return LineageCatalogue(
+            send=cataloguing.send,
+            reader=cataloguing.reader,
+            layout=lambda: layout_for("auto", self.cohort_release()),
+        )
+
+    def cohort_release(self) -> str | None:
+        """The Egeria release family ("5" or "6") the cohorts' members announced, if known."""
+        cataloguing = self.services.cataloguing
+        if cataloguing is None or cataloguing.cohort_release is None:
+            return None
+        return cataloguing.cohort_release()
 
     @property
     def origin(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from agents.catalogue.api import LineageCatalogue
 from agents.catalogue.contribution import Contribution
 from agents.catalogue.instances import Home, change_event
+from agents.catalogue.layout import EGERIA_5, Layout
 from agents.catalogue.mapping import CataloguerOptions, map_event
 from agents.catalogue.read_model import KeyValueCatalogue
 from agents.catalogue.state import InstanceState, merge, settle
@@ -28,9 +29,12 @@ HOME = Home("home-collection", "home collection", "lineage-server")
 class MemoryCatalogue:
     """One catalogue: its states, the events it published, the read model and graph they built."""
 
-    def __init__(self, options: CataloguerOptions | None = None, now: int = 1_000) -> None:
+    def __init__(
+        self, options: CataloguerOptions | None = None, now: int = 1_000, layout: Layout = EGERIA_5
+    ) -> None:
         self.options = options or CataloguerOptions()
         self.now = now
+        self.layout = layout
         self.states: dict[str, InstanceState] = {}
         self.published: list[OMRSEventV1] = []
         self.index = KeyValueCatalogue(MemoryKeyValue())
@@ -64,14 +68,14 @@ class MemoryCatalogue:
         self.apply(contributions)
 
     def api(self, clock_ms: int = 1_000) -> LineageCatalogue:
-        return LineageCatalogue(self.send, self.index, clock=lambda: clock_ms)
+        return LineageCatalogue(self.send, self.index, clock=lambda: clock_ms, layout=self.layout)
 
     def catalogue(self, *events: dict[str, Any] | OpenLineageEvent) -> list[OMRSEventV1]:
         """Catalogue OpenLineage events (dicts as JSON or parsed) one after the other."""
         out = []
         for raw in events:
             event = parse_event(raw) if isinstance(raw, dict) else raw
-            out.extend(self.apply(map_event(event, self.index, self.options)))
+            out.extend(self.apply(map_event(event, self.index, self.options, self.layout)))
         return out
 
     # ------------------------------------------------------------------ output

@@ -303,8 +303,10 @@ def test_a_name_known_with_another_guid_is_a_conflict_answered_as_egeria_answers
 
 def test_a_guid_known_under_another_name_is_learned_as_egeria_does() -> None:
     """Egeria 6 renamed AssetSchemaType to Schema and kept its guid (6.0 archive); Egeria's
-    validTypeId looks names up, so the rename is no conflict."""
-    state = CohortTypes.of()
+    validTypeId looks names up, so the rename is no conflict. The service starts knowing both
+    names; a catalogue holding only the Egeria 5 name learns the Egeria 6 one."""
+    assert CohortTypes.of().valid_type_id("815b004d-73c6-4728-9dd9-536f4fe803cd", "Schema")
+    state = CohortTypes.of(TYPES)
     schema = EntityDef(
         header_version=1,
         guid="815b004d-73c6-4728-9dd9-536f4fe803cd",

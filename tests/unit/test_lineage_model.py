@@ -15,7 +15,14 @@ from agents.catalogue.state import InstanceState, merge, settle
 from agents.lineage_model import LineageGraph, NodeIdError, NodeNotFound
 from schemas.omrs import OMRSEventV1, OMRSInstanceEventType, PrimitivePropertyValue, parse_omrs_event
 from schemas.openlineage import parse_event
-from tests.support.omrs_events import Member, entity, entity_event, relationship, relationship_event
+from tests.support.omrs_events import (
+    Member,
+    entity,
+    entity_event,
+    instance_type,
+    relationship,
+    relationship_event,
+)
 
 _I = OMRSInstanceEventType
 
@@ -315,3 +322,45 @@ def test_values_marquez_holds_as_text_stay_text_whatever_type_a_member_gives_the
     orders = next(n for n in g.lineage("dataset:file:///erp:orders.csv", 0)["graph"])
     assert orders["data"]["description"] == "42"
     assert [f["tags"] for f in orders["data"]["fields"]] == [[], [], []]
+
+
+def _egeria_6_member() -> list[OMRSEventV1]:
+    """The same member cataloguing in Egeria 6's types (schemas/egeria_types/egeria-6.0.json):
+    an asset's schema through `Schema`, names in `displayName`, a column's position on its
+    `AttributeForSchema` (amount first, address second)."""
+    positions = {"r-3": 1, "r-4": 2}
+    events = _egeria_member()
+    for event in events:
+        section = event.instance_event_section
+        assert section is not None
+        if section.relationship is not None:
+            rel = section.relationship
+            if rel.type is not None and rel.type.type_def_name == "AssetSchemaType":
+                rel.type = instance_type("Schema")
+                section.type_def_name, section.type_def_guid = "Schema", rel.type.type_def_guid
+            if rel.guid in positions and rel.properties is not None:
+                rel.properties.instance_properties = {
+                    "position": PrimitivePropertyValue(
+                        header_version=1,
+                        instance_property_category="PRIMITIVE",
+                        type_guid="7fc49104-fd3a-46c8-b6bf-f16b6074cd35",
+                        type_name="int",
+                        primitive_def_category="OM_PRIMITIVE_TYPE_INT",
+                        primitive_value=positions[rel.guid],
+                    )
+                }
+        if section.entity is not None and section.entity.properties is not None:
+            props = section.entity.properties.instance_properties or {}
+            props["displayName"] = props.pop("name")
+    return events
+
+
+def test_an_egeria_6_member_s_columns_are_placed_by_schema_and_ordered_by_their_links() -> None:
+    for order in (_egeria_6_member(), list(reversed(_egeria_6_member()))):
+        g = LineageGraph()
+        for event in order:
+            g.apply(event)
+        column = "datasetField:file:///erp:totals.csv:total"
+        assert ids(g.lineage(column)) == {column, "datasetField:file:///erp:orders.csv:amount"}
+        orders = next(n for n in g.lineage("dataset:file:///erp:orders.csv", 0)["graph"])
+        assert [f["name"] for f in orders["data"]["fields"]] == ["amount", "address", "address.city"]
