@@ -27,9 +27,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from agents.catalogue.layout import layout_for
 from agents.cohort_errors import ErrorLog, aimed_at_us
 from agents.cohort_identity import CohortIdentity
 from agents.cohort_publisher import is_local, local_originator, remote_connection
+from agents.cohort_typedefs import cohorts_release
 from runtime.kv import KeyValue, get_json, put_json, scan_json
 from schemas.cohort_types import typedef_announcements
 from schemas.omrs import (
@@ -170,7 +172,10 @@ class CohortRegistry:
         else:
             log.info("Re-registering with cohort %s", cohort)
             return [self._re_registration(local), refresh_registration_request(originator)]
-        return [first, refresh_registration_request(originator), *typedef_announcements(originator)]
+        # The types of the Egeria release the cohort's members announced (read from its types
+        # topic before registering), Egeria 5's when none did yet.
+        types = layout_for("auto", cohorts_release(kv, [cohort])).types()
+        return [first, refresh_registration_request(originator), *typedef_announcements(originator, types)]
 
     def _re_registration(self, local: dict[str, Any]) -> OMRSEventV1:
         return re_registration_event(

@@ -18,6 +18,7 @@ what runs in production.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ from agents.cohort_instances import reference_copies
 from agents.cohort_member import CohortConfig, CohortMember, catalogue_read_model, cohort_lineage_graph
 from agents.cohort_publisher import CohortPublisher
 from agents.cohort_registry import registered_with_all
+from agents.cohort_typedefs import cohorts_release
 from agents.connectors.context import Cataloguing, ConnectorServices
 from agents.connectors.registry import build_registry
 from agents.connectors.runner import ConnectorHost
@@ -169,7 +171,11 @@ def build_worker(settings: Settings) -> Worker:
         openlineage=publisher,
         publish_instances=cohort_publisher.publish_instance_events,
         data_root=settings.data_dir,
-        cataloguing=Cataloguing(send=CatalogueSender(producer, names.catalogue, metrics).send, reader=reader),
+        cataloguing=Cataloguing(
+            send=CatalogueSender(producer, names.catalogue, metrics).send,
+            reader=reader,
+            cohort_release=cohort_release_of(cohort_store, list(settings.cohorts)),
+        ),
     )
     host = ConnectorHost(
         build_registry(settings.connectors),
@@ -282,6 +288,15 @@ def build_faust_app(settings: Settings) -> faust.App:
             **application_options(),
         },
     )
+
+
+def cohort_release_of(cohort_store: ReplicaStore | None, cohorts: list[str]) -> Callable[[], str | None]:
+    """The Egeria release family the cohorts' members announced, as this replica has read it
+    (None: no cohort, none announced, or they disagree)."""
+    if cohort_store is None:
+        return lambda: None
+    view = cohort_store.view
+    return lambda: cohorts_release(view, cohorts)
 
 
 def lineage_reads(worker: Worker) -> lineage_query.LineageReads:

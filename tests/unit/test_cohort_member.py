@@ -13,6 +13,7 @@ from agents.cohort_identity import CohortIdentity
 from agents.cohort_member import CohortConfig, CohortMember, invalid_event_answer
 from agents.cohort_registry import CohortRegistry, local_key, members_view, registered_with_all
 from agents.cohort_topics import CohortTopicStructure, cohort_topics
+from agents.cohort_typedefs import CohortTypeDefs
 from runtime.failures import Rejected
 from runtime.kv import MemoryKeyValue, get_json
 from runtime.metrics import Metrics
@@ -24,6 +25,8 @@ from schemas.omrs import (
     instance_error_event,
     registry_error_event,
 )
+from schemas.omrs_builders import new_typedef_event
+from schemas.open_metadata_types import release_types
 from tests.support.omrs_events import (
     Member,
     encoded,
@@ -75,6 +78,25 @@ def test_the_first_registration_announces_the_types_this_server_uses() -> None:
     announced = [e.type_def_event_section.type_def.name for e in events if e.type_def_event_section]
     assert {"Process", "DataFlow", "LineageMapping"} <= set(announced)
     assert announced.index("Referenceable") < announced.index("Process")
+
+
+def test_the_announced_types_are_those_of_the_release_the_cohorts_members_run() -> None:
+    """Egeria 6.0's archive (schemas/egeria_types, from odpi/egeria's type archive source)
+    names guid 815b004d... `Schema`, 5.2's `AssetSchemaType`: a cohort of Egeria 6 members
+    is told of `Schema` and `TabularDataSet`, never of a type Egeria 6 dropped."""
+    six = next(t for t in release_types("6.0").types if t.name == "Schema")
+    kv = MemoryKeyValue()
+    CohortTypeDefs(US, ErrorLog(US, Metrics())).apply(
+        kv, "coco", new_typedef_event(Member("cocoMDS6").originator, six.type_def()), "1", acting=True
+    )
+    events = registry().registration_events(kv, "coco")
+    announced = {e.type_def_event_section.type_def.name for e in events if e.type_def_event_section}
+    assert {"Schema", "TabularDataSet", "Process"} <= announced
+    assert not announced & {"AssetSchemaType", "TableDataSet", "KafkaTopic", "PortSchema"}
+    fresh = registry().registration_events(MemoryKeyValue(), "other")  # no member announced yet: Egeria 5
+    assert "AssetSchemaType" in {
+        e.type_def_event_section.type_def.name for e in fresh if e.type_def_event_section
+    }
 
 
 def test_registration_is_first_registration_then_re_registration_and_a_left_cohort_stays_left() -> None:
