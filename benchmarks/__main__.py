@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick] [--group main|prototypes|all] [--only a,b]`.
+"""`python -m benchmarks [--quick] [--group main|extra|all] [--only a,b]`.
 
 Starts the embedded broker on a free port (or uses `KAFKA_BOOTSTRAP`), runs the raw aiokafka
 loop first and then every selected scenario, prints one table and writes the same figures
@@ -54,7 +54,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="short phases: the whole run in under two minutes"
     )
-    parser.add_argument("--group", choices=["main", "prototypes", "all"], default="main")
+    parser.add_argument(
+        "--group",
+        choices=["main", "extra", "all"],
+        default="main",
+        help="main: the issue's table; extra: variants of it (the raw loop on uvloop)",
+    )
     parser.add_argument("--only", help="comma-separated scenario names (the raw loop always runs)")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument("--seconds", type=float, help="seconds of work in the throughput backlog")
@@ -69,6 +74,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--soak-events", type=int, help="also run this many events paced, for memory growth")
     parser.add_argument(
         "--soak-rate", type=float, help="events/s of the soak (default: half the measured rate)"
+    )
+    parser.add_argument(
+        "--restart",
+        type=int,
+        nargs="?",
+        const=2,
+        default=0,
+        metavar="N",
+        help="after the soak, restart the workers on their state N times (default 2: on the "
+        "embedded broker a first stop leaves its group members behind; see README) (SIGTERM, "
+        "same LINEAGE_DATA_DIR) and time process start -> GET /ready 200 and -> the first event handled",
     )
     parser.add_argument(
         "--profile", type=Path, help="py-spy each child during the throughput phase, into DIR"
@@ -107,6 +123,7 @@ async def run(args: argparse.Namespace) -> int:
         events=args.events,
         soak_events=args.soak_events,
         soak_rate=args.soak_rate,
+        restarts=args.restart,
         profile_dir=args.profile,
         workdir=workdir,
     )

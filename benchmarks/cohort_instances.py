@@ -165,4 +165,5 @@ async def cohort_instances(ctx: RunContext, result: ScenarioResult) -> ScenarioR
         output_topics=[],
         records=records,
         committed_by=cohort_group(workers.server),
+        ready_ports=workers.ports,
     )

@@ -16,7 +16,12 @@ How one streaming scenario is measured (`measure_stream`):
    `latency_rate`, the same for every scenario) for `latency_seconds`; each carries its
    send time (`benchSentNs`), so latency is arrival on the output topic minus send time:
    produce to handled, queueing included.
-6. **Soak** (optional, `--soak-events`): a long paced run; RSS at its start and end.
+6. **Soak** (optional, `--soak-events`): a long paced run; RSS at its start and after each
+   tenth, and its spread over the last 80%.
+7. **Restart** (optional, `--restart [N]`, worker scenarios): every worker stopped with
+   SIGTERM and started again on the same `LINEAGE_DATA_DIR`, N times; seconds from process
+   start to `GET /ready` 200 and to the first record (produced while they were down)
+   handled, and the state directory's size on disk.
 
 Peak RSS is sampled from `/proc` every 0.2 s for each child's whole process tree. Every
 arrival is checked: duplicates, and order per key (a record arriving after a later one of
@@ -57,7 +62,7 @@ HEARTBEAT_INTERVAL_S = 1.0
 MAX_STOPPED_S = 5.0  # never keep a child stopped longer (its session would expire)
 # tansu answers a fetch only after a good part of fetch.max.wait.ms even when data arrives
 # (measured p50 ~ max_wait/4, p90 ~ max_wait/2), so every consumer that should have low
-# latency uses a short wait. Faust hardcodes 1500 ms; see benchmarks/README.md.
+# latency uses a short wait (the worker's streams: LINEAGE_STREAM_FETCH_WAIT_MS, 25 ms).
 FETCH_MAX_WAIT_MS = 10
 
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -85,6 +90,7 @@ class BenchConfig:
     events: int | None = None  # fixed backlog instead of a calibrated one
     soak_events: int = 0
     soak_rate: float | None = None  # events/s of the soak; default: the latency phase's rate
+    restarts: int = 0  # after the soak, restart the workers on their state this many times
     profile_dir: Path | None = None
     workdir: Path = field(default_factory=lambda: Path(os.environ.get("TMPDIR", "/tmp")))
 
@@ -286,9 +292,9 @@ def worker_env(broker: BrokerHandle, server_name: str, data_dir: Path, **extra: 
         "LINEAGE_SESSION_TIMEOUT_S": str(SESSION_TIMEOUT_S),
         "LINEAGE_REBALANCE_TIMEOUT_S": str(REBALANCE_TIMEOUT_S),
         "LINEAGE_HEARTBEAT_INTERVAL_S": str(HEARTBEAT_INTERVAL_S),
-        # Not "warning": at WARNING and above Faust's worker sets the root logger to DEBUG
-        # (its terminal spinner), which costs every log.debug() on the hot path.
-        "LINEAGE_LOG_LEVEL": "info",
+        # The level a user runs; BENCH_WORKER_LOG_LEVEL=debug adds aiokafka's group and fetch
+        # lines to the workers' logs (kept with --keep), to see where a start's seconds go.
+        "LINEAGE_LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG_LEVEL", "info"),
     }
     env.update(extra)
     return env
@@ -343,18 +349,27 @@ class ChildProcess:
         self._signal_group(signal.SIGCONT)
 
     def stop(self, timeout: float = 8.0) -> None:
+        self.terminate(timeout)
+
+    def terminate(self, timeout: float = 8.0) -> tuple[float, bool]:
+        """SIGTERM, then SIGKILL after `timeout`: (seconds until it exited, whether it exited
+        on its own)."""
         if self.process is None:
-            return
+            return 0.0, True
         self.resume()
+        started, clean = time.monotonic(), True
         if self.alive():
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
+                clean = False
                 self._signal_group(signal.SIGKILL)
                 self.process.wait(timeout=10)
+        seconds = time.monotonic() - started
         # Anything the child left in its group.
         self._signal_group(signal.SIGKILL)
+        return seconds, clean
 
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_path.exists():
@@ -397,8 +412,8 @@ def rss_bytes(pids: Sequence[int]) -> int:
 
 @dataclass
 class CpuSample:
-    main: float = 0.0  # seconds: the main thread of each process (Faust's event loop)
-    other: float = 0.0  # seconds: every other thread (Faust's consumer thread, ...)
+    main: float = 0.0  # seconds: the main thread of each process (the event loop)
+    other: float = 0.0  # seconds: every other thread (the file log store's writers, RocksDB's)
 
     @property
     def total(self) -> float:
@@ -728,8 +743,11 @@ class Loader:
         for seq, meta in zip(seqs, stored, strict=True):
             self.seq_at[(meta.partition, meta.offset)] = seq
 
-    async def paced(self, seqs: range, rate: float) -> float:
-        """Produce `seqs` at `rate` records/s, each stamped when sent; return the achieved rate."""
+    async def paced(self, seqs: range, rate: float, every_s: float = 0.001) -> float:
+        """Produce `seqs` at `rate` records/s, each stamped when sent; return the achieved rate.
+
+        The records due are sent every `every_s`: those sent together go out in one batch
+        per partition (a soak sends every SOAK_BURST_S, see there)."""
         send, make, topic = self._producer.send, self.records.make, self.topic
         futures = []
         started = time.perf_counter()
@@ -747,7 +765,7 @@ class Loader:
             if len(futures) > 5000:
                 self._note_offsets(seqs[sent - len(futures) : sent], await asyncio.gather(*futures))
                 futures.clear()
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(every_s)
         self._note_offsets(seqs[sent - len(futures) : sent], await asyncio.gather(*futures))
         return total / max(time.perf_counter() - started, 1e-9)
 
@@ -870,12 +888,14 @@ async def measure_stream(
     live_timeout: float = 120.0,
     sample_every: int = 1,
     committed_by: str | None = None,
+    ready_ports: Sequence[int] = (),
 ) -> ScenarioResult:
     """Run the phases described in the module docstring against running `children`.
 
     `sample_every`: the children forward only records whose seq is a multiple of it
     (consume-only designs); rates count every record consumed. `committed_by`: a consumer
     group whose commits on the input topic mark records handled (no output topic).
+    `ready_ports`: each child's web port, for the restart phase (workers answering `/ready`).
     """
     every = sample_every
     config = ctx.config
@@ -1016,17 +1036,186 @@ async def measure_stream(
                 result.extra["soak_events"] = len(soak)
                 result.extra["soak_rate"] = round(rate, 1)
                 result.extra["soak_rss_mb"] = [round(soak_start / 2**20, 1), *curve]
+                result.extra.update(soak_rss_flatness(curve))
             else:
                 rss.sample()
                 result.rss_growth_mb = (rss.last - rss_warm) / 2**20
             result.peak_rss_mb = rss.peak / 2**20
             phase("latency")
+            if config.restarts:
+                if ready_ports:
+                    restarts = await measure_restarts(
+                        config.restarts, children, ready_ports, loader, collector, rss
+                    )
+                    result.extra.update(restarts)
+                    phase("restart")
+                else:
+                    result.extra["restart"] = "not measured: no /ready to ask (not a worker)"
             result.duplicates = collector.duplicates
             result.order_violations = collector.order_violations
     finally:
         await collector.stop()
         await loader.stop()
     return result
+
+
+def soak_rss_flatness(curve: Sequence[float]) -> dict[str, float]:
+    """How flat the RSS stayed over the last 80% of a soak: `curve` is the RSS after each
+    tenth. Spread = (highest - lowest) / lowest of the readings from the 20% mark on;
+    growth = from the 20% mark to the end."""
+    if len(curve) < 10:
+        return {}
+    tail = curve[len(curve) // 5 - 1 :]
+    low, first = min(tail), tail[0]
+    if not low:
+        return {}
+    return {
+        "soak_rss_last80_spread_pct": round(100 * (max(tail) - low) / low, 1),
+        "soak_rss_last80_growth_pct": round(100 * (tail[-1] - first) / first, 1),
+    }
+
+
+def state_size_mb(root: Path) -> dict[str, float]:
+    """Size on disk (allocated blocks) of a state directory, in MB: in all and per store."""
+    sizes: dict[str, float] = {}
+    if not root.is_dir():
+        return sizes
+    for entry in sorted(root.iterdir()):
+        total = 0
+        paths = [entry] if entry.is_file() else [entry, *entry.rglob("*")]
+        for path in paths:
+            with contextlib.suppress(OSError):
+                total += path.lstat().st_blocks * 512
+        sizes[entry.name] = round(total / 2**20, 1)
+    sizes["total"] = round(sum(sizes.values()), 1)
+    return sizes
+
+
+async def wait_http_ready(
+    children: Sequence[ChildProcess], ports: Sequence[int], started_ns: int, seconds: float
+) -> list[float]:
+    """Seconds from `started_ns` until each child's `GET /ready` answered 200 (polled every 50 ms)."""
+    import aiohttp
+
+    ready: dict[int, float] = {}
+    deadline = time.monotonic() + seconds
+    timeout = aiohttp.ClientTimeout(total=2)
+    async with aiohttp.ClientSession() as session:
+        while len(ready) < len(ports):
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"not ready within {seconds:.0f}s after a restart:\n{children[0].log_tail()}"
+                )
+            for i, port in enumerate(ports):
+                if i in ready:
+                    continue
+                children[i].check_alive()
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with session.get(f"http://127.0.0.1:{port}/ready", timeout=timeout) as answer:
+                        if answer.status == 200:
+                            ready[i] = (time.time_ns() - started_ns) / 1e9
+            await asyncio.sleep(0.05)
+    return [round(ready[i], 2) for i in range(len(ports))]
+
+
+RESTART_LOG_MARKS = {
+    "settings_read": "] Kafka: ",
+    "explorer_read": "explorer: read up to date",
+    "cohort_read": "cohort: read up to date",
+}
+"""Lines of the worker's log (INFO) whose time says where a restart's seconds went: imports
+done and settings read, each follower read up to date."""
+
+
+def log_marks(path: Path, offset: int, started_ns: int) -> dict[str, float]:
+    """Seconds from `started_ns` to the first line after byte `offset` of a worker's log
+    matching each of RESTART_LOG_MARKS (its local-time `[%Y-%m-%d %H:%M:%S,mmm]` stamp)."""
+    import datetime
+
+    found: dict[str, float] = {}
+    with contextlib.suppress(OSError), open(path, "rb") as log:
+        log.seek(offset)
+        for raw in log:
+            line = raw.decode(errors="replace")
+            for name, text in RESTART_LOG_MARKS.items():
+                if name in found or text not in line:
+                    continue
+                with contextlib.suppress(ValueError):
+                    stamp = datetime.datetime.strptime(line[1:24], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+                    found[name] = round(stamp - started_ns / 1e9, 2)
+    return found
+
+
+async def measure_restart(
+    children: Sequence[ChildProcess],
+    ports: Sequence[int],
+    loader: Loader,
+    collector: Collector,
+    rss: RssSampler,
+) -> dict[str, Any]:
+    """One restart: every child stopped with SIGTERM, one record produced while they are
+    down, every child started again with the same environment (its LINEAGE_DATA_DIR, so its
+    state on disk). Measured from the moment the processes are started: until each answers
+    `GET /ready` with 200 (`ready_s`: the slowest), and until the record produced while they
+    were down is handled (`first_event_s`). The state directories' sizes are read while the
+    workers are stopped (their stores closed)."""
+    stops = [await asyncio.to_thread(child.terminate, 30.0) for child in children]
+    state = {child.name: state_size_mb(Path(child.env["LINEAGE_DATA_DIR"]) / "state") for child in children}
+    probe = loader.take(1)
+    window = collector.window(probe)
+    await loader.produce(probe)
+    offsets = [child.log_path.stat().st_size if child.log_path.exists() else 0 for child in children]
+    started_ns = time.time_ns()
+    for child in children:
+        child.start()
+    ready = await wait_http_ready(children, ports, started_ns, seconds=300)
+    rss.sample()
+    rss_ready = rss.last
+    await collector.wait_for(window, seconds=300, watch=children)
+    first = (window.last_ns - started_ns) / 1e9 if window.complete else None
+    return {
+        "stop_s": [round(seconds, 2) for seconds, _ in stops],
+        "stopped_cleanly": all(clean for _, clean in stops),
+        "ready_s": max(ready),
+        "ready_s_each": ready,
+        "first_event_s": round(first, 2) if first is not None else None,
+        "log_s": [log_marks(c.log_path, o, started_ns) for c, o in zip(children, offsets, strict=True)],
+        "rss_at_ready_mb": round(rss_ready / 2**20, 1),
+        "state_dir_mb": state,
+    }
+
+
+async def measure_restarts(
+    count: int,
+    children: Sequence[ChildProcess],
+    ports: Sequence[int],
+    loader: Loader,
+    collector: Collector,
+    rss: RssSampler,
+) -> dict[str, Any]:
+    """`count` restarts in a row (`measure_restart`); the first is the figure (`restart_ready_s`).
+
+    Why more than one: on the embedded broker a consumer group's first generation is 0, and
+    aiokafka leaves a group on stop only from generation 1 on, so a worker's first stop
+    leaves its members behind and the restarted worker may wait for their sessions to
+    expire; from its second stop on it leaves its groups as it would on Apache Kafka."""
+    runs = [await measure_restart(children, ports, loader, collector, rss) for _ in range(count)]
+    first = runs[0]
+    return {
+        "restart_ready_s": first["ready_s"],
+        "restart_first_event_s": first["first_event_s"],
+        "restart_ready_s_runs": [run["ready_s"] for run in runs],
+        "state_dir_mb": first["state_dir_mb"],
+        "restarts": runs,
+    }
+
+
+SOAK_BURST_S = 0.1
+"""A soak sends what is due every 0.1 s, so each produce request carries one batch of many
+records per partition. The embedded broker (tansu, memory storage) stops answering fetches
+of a partition that holds more than ~50,000 record batches (a fetch at any offset returned
+nothing within 60 s), which a soak paced record by record (a batch each) reaches after
+~200,000 events on 4 partitions (benchmarks/README.md)."""
 
 
 async def _paced_with_rss(
@@ -1037,7 +1226,7 @@ async def _paced_with_rss(
     curve = []
     step = max(1, -(-len(seqs) // steps))
     for start in range(0, len(seqs), step):
-        await loader.paced(seqs[start : start + step], rate)
+        await loader.paced(seqs[start : start + step], rate, every_s=SOAK_BURST_S)
         rss.sample()
         curve.append(round(rss.last / 2**20, 1))
     return curve
@@ -1115,7 +1304,7 @@ class Scenario:
     name: str
     title: str
     run: ScenarioRun
-    group: str = "main"  # main: the issue's table; prototypes: hot-path designs
+    group: str = "main"  # main: the issue's table; extra: variants of it
     order: int = 100
     reference: bool = False  # the raw loop: what every ratio divides by
 
@@ -1177,7 +1366,7 @@ def machine_description() -> dict[str, Any]:
                 model = line.split(":", 1)[1].strip()
                 break
     versions = {}
-    for package in ("faust-streaming", "aiokafka", "orjson", "pydantic", "uvloop"):
+    for package in ("faust-streaming", "aiokafka", "orjson", "pydantic", "rocksdict", "uvloop"):
         with contextlib.suppress(Exception):
             from importlib.metadata import version
 
@@ -1220,6 +1409,14 @@ def render_table(results: Sequence[ScenarioResult], machine: dict[str, Any], bro
             note.append(f"{r.processes} procs")
         if r.lost or r.duplicates or r.order_violations:
             note.append(f"lost {r.lost} dup {r.duplicates} order {r.order_violations}")
+        if "soak_rss_last80_spread_pct" in r.extra:
+            note.append(f"soak RSS {r.extra['soak_rss_mb'][0]:,.0f}->{r.extra['soak_rss_mb'][-1]:,.0f} MB, "
+                        f"last 80% within {r.extra['soak_rss_last80_spread_pct']}%")  # fmt: skip
+        if "restart_ready_s" in r.extra:
+            sizes = [s.get("total", 0.0) for s in r.extra["state_dir_mb"].values()]
+            runs = "/".join(str(x) for x in r.extra["restart_ready_s_runs"])
+            note.append(f"restart to /ready {runs} s, first event {r.extra['restart_first_event_s']} s, "
+                        f"state {max(sizes):,.0f} MB")  # fmt: skip
         if r.note:
             note.append(r.note)
         main_share = r.cpu_main_share * 100 if r.cpu_main_share is not None else None

@@ -35,6 +35,7 @@ async def run_intake(ctx: RunContext, result: ScenarioResult, replicas: int) -> 
         children=workers.children,
         input_topic=workers.openlineage_topic,
         output_topics=[workers.internal_topic],
+        ready_ports=workers.ports,
     )
 
 

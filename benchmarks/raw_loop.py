@@ -115,7 +115,7 @@ async def raw_loop(ctx: RunContext, result: ScenarioResult) -> ScenarioResult:
     return await run_raw(ctx, result)
 
 
-@scenario("raw_loop_uvloop", "raw aiokafka loop + uvloop", group="prototypes", order=1)
+@scenario("raw_loop_uvloop", "raw aiokafka loop + uvloop", group="extra", order=1)
 async def raw_loop_uvloop(ctx: RunContext, result: ScenarioResult) -> ScenarioResult:
     return await run_raw(ctx, result, uvloop=True)
 
