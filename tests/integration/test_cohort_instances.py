@@ -1,4 +1,4 @@
-"""Reference copies under a crash: 10,000 instance events, a SIGKILL in the middle, nothing lost.
+"""Reference copies under a crash: 5,000 instance events, a SIGKILL in the middle, nothing lost.
 
 The expectation is not computed by the rules under test: it is what the publishing member
 holds once it has published everything, as the event generator tracked it

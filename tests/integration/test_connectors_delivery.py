@@ -156,10 +156,31 @@ def test_a_worker_killed_mid_stream_delivers_everything_after_restart(
         timeout=120,
         message="an accepted event never reached the recorder",
     )
-    wait_until(lambda: len(event_files(store)) >= len(events), timeout=60)
-    time.sleep(1.0)
-    files = event_files(store)
+    # Sentinels: one more event for each job, by the door its events came in. The internal
+    # topic is keyed by job, so each sentinel follows every earlier record of its job (a
+    # redelivery included): once all are stored, nothing more of the events above can come.
+    sentinels = [run_event(f"rest-{i}", "COMPLETE", namespace="crash") for i in range(4)]
+    assert second.post("/api/v1/lineage/batch", data=orjson.dumps(sentinels)).json()["status"] == "success"
+    kafka_sentinels = [run_event(f"job-{i}", "COMPLETE", namespace="crash") for i in range(40)]
+    produce(
+        broker.bootstrap,
+        source,
+        [encoded(e) for e in kafka_sentinels],
+        keys=[e["job"]["name"].encode() for e in kafka_sentinels],
+    )
+    sentinel_runs = {e["run"]["runId"] for e in sentinels + kafka_sentinels}
+
+    def stored_runs() -> list[tuple[str, str]]:
+        return [
+            (orjson.loads(f.read_bytes())["run"]["runId"], f.name.rsplit("-", 1)[1].split(".")[0])
+            for f in event_files(store)
+        ]
+
+    wait_until(
+        lambda: sentinel_runs <= {run for run, _ in stored_runs()},
+        timeout=60,
+        message="the sentinels never reached the file log store",
+    )
+    files = [entry for entry in stored_runs() if entry[0] not in sentinel_runs]
     assert len(files) == len(events), "the file log store has a duplicate (or a stray) file"
-    assert {
-        (orjson.loads(f.read_bytes())["run"]["runId"], f.name.rsplit("-", 1)[1].split(".")[0]) for f in files
-    } == expected
+    assert set(files) == expected
