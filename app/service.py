@@ -344,7 +344,6 @@ def lineage_reads(worker: Worker) -> lineage_query.LineageReads | None:
     return lineage_query.LineageReads(
         model=ReadModel(worker.explorer_store.view),
         cohort=graph,
-        access=ReadAccess(worker.settings.api_token, worker.settings.api_reads_open),
         not_ready=not_ready,
         status=status,
     )
@@ -382,7 +381,8 @@ def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
             complete=follower.caught_up.is_set if follower is not None else (lambda: True),
         ),
     )
-    lineage_query.install(routes, lineage_reads(worker))
+    access = ReadAccess(settings.api_token, settings.api_reads_open)
+    lineage_query.install(routes, access, lineage_reads(worker))
     if worker.cohort_store is not None:
         copies = reference_copies(worker.cohort_store.view)
         repository_api = Repository(copies, settings.server_name, settings.collection_id)

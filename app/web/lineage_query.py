@@ -35,13 +35,12 @@ _TYPES = {".js": "text/javascript", ".css": "text/css"}
 
 @dataclass(frozen=True)
 class LineageReads:
-    """What the lineage reads read, and who may."""
+    """What the lineage reads read."""
 
     model: ReadModel | None
     """The OpenLineage read model (None: serve the cohort's graph alone)."""
     cohort: LineageGraph | None
     """The cohort's lineage graph (None: this server is in no cohort)."""
-    access: ReadAccess
     not_ready: Callable[[], str | None]
     """Why the read models cannot answer yet (still catching up), or None."""
     status: Callable[[], dict[str, Any]]
@@ -50,13 +49,13 @@ class LineageReads:
 STATUS_PATH = "/api/v1/lineage/status"
 
 
-def install(routes: web.UrlDispatcher, reads: LineageReads | None) -> None:
-    """The read routes over `reads` (None: this replica keeps no read model, every read route
-    answers 503), the status and the page."""
+def install(routes: web.UrlDispatcher, access: ReadAccess, reads: LineageReads | None) -> None:
+    """The read routes over `reads` for those `access` lets through (`reads` None: this replica
+    keeps no read model, every read route answers 503 to them), the status and the page."""
     if reads is None:
-        _install_unavailable(routes)
+        _install_unavailable(routes, access)
     else:
-        _install_reads(routes, reads)
+        _install_reads(routes, access, reads)
     _install_page(routes)
 
 
@@ -65,24 +64,28 @@ def read_paths() -> list[str]:
     return [operation.path for operation in explorer.OPERATIONS] + [STATUS_PATH]
 
 
-def _install_unavailable(routes: web.UrlDispatcher) -> None:
+def _install_unavailable(routes: web.UrlDispatcher, access: ReadAccess) -> None:
     async def unavailable(request: web.Request) -> web.Response:
+        try:
+            access.check(request)
+        except RequestError as failure:
+            return error_response(failure)
         return error_response(RequestError(503, [FieldError("$", NO_READ_MODELS)]))
 
     for path in read_paths():
         routes.add_get(path, unavailable)
 
 
-def _install_reads(routes: web.UrlDispatcher, reads: LineageReads) -> None:
+def _install_reads(routes: web.UrlDispatcher, access: ReadAccess, reads: LineageReads) -> None:
     for route in explorer_routes(
-        model=reads.model, cohort=lambda: reads.cohort, access=reads.access, not_ready=reads.not_ready
+        model=reads.model, cohort=lambda: reads.cohort, access=access, not_ready=reads.not_ready
     ):
         assert isinstance(route, web.RouteDef)
         routes.add_route(route.method, route.path, route.handler)
 
     async def lineage_status(request: web.Request) -> web.Response:
         try:
-            reads.access.check(request)
+            access.check(request)
         except RequestError as failure:
             return error_response(failure)
         return json_answer(reads.status())
