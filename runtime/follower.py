@@ -1,7 +1,7 @@
 """A follower: every replica reads every partition of some topics into its own store.
 
-State that every replica must hold whole (the cohort's members, TypeDefs and reference
-copies, the lineage read models) is built this way: each replica reads each record once,
+State a replica must hold whole (the cohort's members, TypeDefs and reference copies,
+the lineage read models) is built this way: each replica reads each record once,
 in partition order, and applies it to its `ReplicaStore`, with the position reached in
 each partition written beside the state. A restart reads only what came after.
 
