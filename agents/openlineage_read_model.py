@@ -1,8 +1,10 @@
-"""Every replica's OpenLineage read model: the internal topic, read whole, folded into the
-replica's explorer store (`agents.explorer`), so any replica answers Marquez's read API.
+"""A query replica's OpenLineage read model: the internal topic, read whole, folded into the
+replica's explorer store (`agents.explorer`), so any query replica answers Marquez's read
+API. Query replicas are those with LINEAGE_READ_MODELS=on (`app.service` builds this only
+for them); an ingest replica (off) folds nothing and answers no read.
 
 Every event this server accepted, whatever door it came in by (REST, the Kafka intake,
-a connector), is on the internal OpenLineage topic. Each replica's explorer follower
+a connector), is on the internal OpenLineage topic. Each query replica's explorer follower
 (`runtime.follower`, with no ownership group: reading sends nothing) reads every partition
 of it and folds each event in. Folding is idempotent and independent of order, so a record
 read again after a restart, or events of one run spread over partitions, leave the same

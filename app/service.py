@@ -7,8 +7,8 @@
 - the runtime (`runtime.host.Runtime`, a service of the Faust app): the topics, the one
   producer, and every stream and follower of this worker;
 - the agents: the OpenLineage intake, the connectors, the catalogue, the Asset Manager
-  events, the cohort member (with the cohort's lineage graph) and the OpenLineage read
-  model behind the Marquez read API;
+  events, the cohort member (with the cohort's lineage graph) and, with
+  LINEAGE_READ_MODELS=on, the OpenLineage read model behind the Marquez read API;
 - the REST views, each given only what it reads or calls.
 
 Tests, benchmarks and the CLI all build the worker this way, so what runs in a test is
@@ -84,8 +84,9 @@ class Worker:
     metrics: Metrics
     state_dir: StateDir
     host: ConnectorHost
-    explorer_store: ReplicaStore
-    read_model: OpenLineageReadModel
+    explorer_store: ReplicaStore | None
+    """The OpenLineage read model's store (None: LINEAGE_READ_MODELS=off)."""
+    read_model: OpenLineageReadModel | None
     cohort: CohortMember | None = None
     cohort_store: ReplicaStore | None = None
 
@@ -189,20 +190,24 @@ def build_worker(settings: Settings) -> Worker:
     if names.asset_manager_inbound:
         streams.stream("asset-manager", names.asset_manager_inbound, AssetManagerEvents(host, metrics).handle)
 
-    explorer_store = ReplicaStore(state_dir.root / "explorer")
-    read_model = OpenLineageReadModel(metrics)
-    followers: list[Follower] = [
-        Follower(
-            "explorer",
-            [names.openlineage_internal],
-            read_model.apply,
-            store=explorer_store,
-            clients=clients,
-            producer=producer,
-            dead_letters=dead_letters,
-            metrics=metrics,
+    followers: list[Follower] = []
+    explorer_store: ReplicaStore | None = None
+    read_model: OpenLineageReadModel | None = None
+    if settings.keeps_read_models:
+        explorer_store = ReplicaStore(state_dir.root / "explorer")
+        read_model = OpenLineageReadModel(metrics)
+        followers.append(
+            Follower(
+                "explorer",
+                [names.openlineage_internal],
+                read_model.apply,
+                store=explorer_store,
+                clients=clients,
+                producer=producer,
+                dead_letters=dead_letters,
+                metrics=metrics,
+            )
         )
-    ]
     member: CohortMember | None = None
     if cohort_store is not None:
         member = CohortMember(
@@ -247,7 +252,7 @@ def build_worker(settings: Settings) -> Worker:
         streams=streams.made,
         followers=followers,
         components=[host],
-        stores=[catalogue_store, explorer_store, *([cohort_store] if cohort_store is not None else [])],
+        stores=[store for store in (catalogue_store, explorer_store, cohort_store) if store is not None],
         state_dir=state_dir,
     )
     app = build_faust_app(settings)
@@ -299,12 +304,15 @@ def cohort_release_of(cohort_store: ReplicaStore | None, cohorts: list[str]) -> 
     return lambda: cohorts_release(view, cohorts)
 
 
-def lineage_reads(worker: Worker) -> lineage_query.LineageReads:
+def lineage_reads(worker: Worker) -> lineage_query.LineageReads | None:
     """The lineage reads over this replica's read models: the explorer store's OpenLineage
-    read model and the cohort state's lineage graph, as of their last checkpoints."""
+    read model and the cohort state's lineage graph, as of their last checkpoints (None:
+    LINEAGE_READ_MODELS=off, this replica answers no lineage read)."""
     explorer = worker.follower("explorer")
     cohort_follower = worker.cohort_follower
-    assert explorer is not None
+    if explorer is None or worker.explorer_store is None or worker.read_model is None:
+        return None
+    read_model = worker.read_model
     graph = cohort_lineage_graph(worker.cohort_store.view) if worker.cohort_store is not None else None
 
     def not_ready() -> str | None:
@@ -320,13 +328,15 @@ def lineage_reads(worker: Worker) -> lineage_query.LineageReads:
             cohort_status = {
                 "topics": cohort_follower.topics,
                 "caughtUp": cohort_follower.caught_up.is_set(),
+                "behind": cohort_follower.behind,
                 **graph.status(),
             }
         return {
             "openlineage": {
                 "topics": explorer.topics,
                 "caughtUp": explorer.caught_up.is_set(),
-                "unreadable": worker.read_model.unreadable,
+                "behind": explorer.behind,
+                "unreadable": read_model.unreadable,
             },
             "cohort": cohort_status,
         }
@@ -334,7 +344,6 @@ def lineage_reads(worker: Worker) -> lineage_query.LineageReads:
     return lineage_query.LineageReads(
         model=ReadModel(worker.explorer_store.view),
         cohort=graph,
-        access=ReadAccess(worker.settings.api_token, worker.settings.api_reads_open),
         not_ready=not_ready,
         status=status,
     )
@@ -372,7 +381,8 @@ def install_views(worker: Worker, publisher: OpenLineagePublisher) -> None:
             complete=follower.caught_up.is_set if follower is not None else (lambda: True),
         ),
     )
-    lineage_query.install(routes, lineage_reads(worker))
+    access = ReadAccess(settings.api_token, settings.api_reads_open)
+    lineage_query.install(routes, access, lineage_reads(worker))
     if worker.cohort_store is not None:
         copies = reference_copies(worker.cohort_store.view)
         repository_api = Repository(copies, settings.server_name, settings.collection_id)

@@ -10,7 +10,7 @@ import os
 import ssl
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         default=False, description="with api_token set, let REST reads through without the token"
     )
     data_dir: Path = Path("./.lineage-data")
+    read_models: Literal["on", "off"] = Field(
+        default="on",
+        description="on: this replica folds the internal OpenLineage topic into its read model and "
+        "answers the lineage reads; off: an ingest replica, which answers them with 503",
+    )
 
     # Operational knobs (not in the external contract, all with safe defaults).
     embedded_broker_port: int = Field(default=9092, ge=1, le=65535)
@@ -109,6 +114,11 @@ class Settings(BaseSettings):
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("read_models", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("broker")
     @classmethod
@@ -165,6 +175,11 @@ class Settings(BaseSettings):
         """This member's metadata collection id (derived if not configured, so never None)."""
         assert self.metadata_collection_id is not None
         return self.metadata_collection_id
+
+    @property
+    def keeps_read_models(self) -> bool:
+        """Whether this replica keeps the lineage read models (LINEAGE_READ_MODELS)."""
+        return self.read_models == "on"
 
     @property
     def rest_url(self) -> str:

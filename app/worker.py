@@ -106,14 +106,22 @@ def _announce_when_ready(worker: Any) -> Any:
         s = worker.settings
         base = f"http://localhost:{s.web_port}"
         log.info(
-            "Ready: REST %s/api/v1 | lineage page %s/lineage | broker %s | data %s",
+            "Ready: REST %s/api/v1 | lineage page %s/lineage | read models %s | broker %s | data %s",
             base,
             base,
+            read_models_line(s),
             s.broker,
             s.data_dir.resolve(),
         )
 
     return announce
+
+
+def read_models_line(settings: Settings) -> str:
+    """What the start log says of LINEAGE_READ_MODELS: whether this replica answers the lineage reads."""
+    if settings.keeps_read_models:
+        return "on (answers the lineage reads)"
+    return "off (an ingest replica: lineage reads answer 503, LINEAGE_READ_MODELS=off)"
 
 
 def configure_cli_logging(level: str = "INFO") -> None:

@@ -58,7 +58,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--group",
         choices=["main", "extra", "all"],
         default="main",
-        help="main: the issue's table; extra: variants of it (the raw loop on uvloop)",
+        help="main: the issue's table; extra: variants of it (the raw loop on uvloop, ingest replicas)",
     )
     parser.add_argument("--only", help="comma-separated scenario names (the raw loop always runs)")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")

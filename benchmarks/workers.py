@@ -1,10 +1,11 @@
 """Real `lineage-integrator worker` replicas for the scenarios, shared within one run.
 
 Starting a worker (imports, group join, table recovery, cohort registration) takes longer
-than measuring it, so the worker-based scenarios of a run share one fleet: one server name,
-one OpenLineage input topic, one cohort; `two_replicas` adds a second replica to it. Each
-scenario uses its own seq range, and the harness waits until the workers are idle before
-it measures, so what an earlier scenario left behind does not count.
+than measuring it, so the worker-based scenarios of a run share one fleet per
+`LINEAGE_READ_MODELS` value: one server name, one OpenLineage input topic, one cohort;
+`two_replicas` (`two_replicas_ingest`) adds a second replica to the fleet with read models
+on (off). Each scenario uses its own seq range, and the harness waits until the workers are
+idle before it measures, so what an earlier scenario left behind does not count.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class WorkerFleet:
     ports: list[int] = field(default_factory=list)
     start_seconds: list[float] = field(default_factory=list)
     connectors_file: str = ""
+    read_models: str = "on"
 
     @property
     def watched_topics(self) -> list[str]:
@@ -93,17 +95,21 @@ def cohort_group(server: str) -> str:
     return f"{server}.cohort"
 
 
-async def fleet(ctx: RunContext, replicas: int = 1) -> WorkerFleet:
-    """The run's workers, started (or grown) to `replicas` and holding their partitions."""
+async def fleet(ctx: RunContext, replicas: int = 1, read_models: str = "on") -> WorkerFleet:
+    """The run's workers with LINEAGE_READ_MODELS=`read_models`, started (or grown) to
+    `replicas` and holding their partitions."""
     from app.broker import free_port
 
-    current: WorkerFleet | None = ctx.shared.get("fleet")
+    key = "fleet" if read_models == "on" else f"fleet-read-models-{read_models}"
+    current: WorkerFleet | None = ctx.shared.get(key)
     if current is None:
         server, cohort = unique("bench-lineage"), unique("benchCohort")
         internal, instances = _names(server, cohort)
-        current = WorkerFleet(server, cohort, unique("bench.openlineage.in"), internal, instances)
+        current = WorkerFleet(
+            server, cohort, unique("bench.openlineage.in"), internal, instances, read_models=read_models
+        )
         await create_topics(ctx.broker.bootstrap, [current.openlineage_topic, internal, instances])
-        ctx.shared["fleet"] = current
+        ctx.shared[key] = current
         ctx.cleanups.append(current.stop)
         # The issue's path: intake -> internal topic -> file log store. The cataloguer (also a
         # default) would be measured with it; it gets its own scenario when one is written.
@@ -122,6 +128,7 @@ async def fleet(ctx: RunContext, replicas: int = 1) -> WorkerFleet:
             LINEAGE_OPENLINEAGE_TOPICS=current.openlineage_topic,
             LINEAGE_COHORTS=current.cohort,
             LINEAGE_CONNECTORS=current.connectors_file,
+            LINEAGE_READ_MODELS=current.read_models,
         )
         log = ctx.path(current.server, f"worker-{i}.log")
         current.children.append(ChildProcess(f"{current.server}-{i}", worker_command(port), env, log).start())

@@ -1,7 +1,7 @@
 """A follower: every replica reads every partition of some topics into its own store.
 
-State that every replica must hold whole (the cohort's members, TypeDefs and reference
-copies, the lineage read models) is built this way: each replica reads each record once,
+State a replica must hold whole (the cohort's members, TypeDefs and reference copies,
+the lineage read models) is built this way: each replica reads each record once,
 in partition order, and applies it to its `ReplicaStore`, with the position reached in
 each partition written beside the state. A restart reads only what came after.
 
@@ -124,6 +124,9 @@ class Follower:
         """Set when a batch in flight must be let go: stopping, or ownership being revoked."""
         self._failures: dict[SourceRecord, int] = {}
         self._targets: dict[TopicPartition, int] | None = None
+        self.behind: int | None = None
+        """Records of its topics not yet read into the state, as of the high watermarks of the
+        last fetches (None until every partition has been fetched once)."""
         self._throttled = Throttled(log)
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -187,6 +190,7 @@ class Follower:
         return {
             "topics": self.topics,
             "caughtUp": self.caught_up.is_set(),
+            "behind": self.behind,
             "ownershipGroup": self.ownership_group,
             "owned": sorted(f"{tp.topic}[{tp.partition}]" for tp in self.owned),
         }
@@ -251,6 +255,7 @@ class Follower:
                     self.metrics.events_in.labels(stream=self.name).inc(len(records))
                     await self._checkpoint(records)
                 await self._check_caught_up(reader)
+                self.behind = await self._records_behind(reader)
                 if (
                     self._gained
                     and self.on_gained is not None
@@ -270,6 +275,15 @@ class Follower:
             if highwater is None or await reader.position(tp) < highwater:
                 return False
         return True
+
+    async def _records_behind(self, reader: AIOKafkaConsumer) -> int | None:
+        behind = 0
+        for tp in reader.assignment():
+            highwater = reader.highwater(tp)
+            if highwater is None:
+                return None
+            behind += max(0, highwater - await reader.position(tp))
+        return behind
 
     async def _check_caught_up(self, reader: AIOKafkaConsumer) -> None:
         if self.caught_up.is_set():

@@ -13,7 +13,8 @@ models of `app.web.marquez_answers`.
 
 Errors are the service's error body (`{"errors": [{"path", "message"}]}`): 400 for a bad
 parameter (its path `$.<name>`), 401 for a missing or wrong token, 404 for a namespace, job,
-dataset, version, run or node the stores do not hold, 503 while they are still catching up.
+dataset, version, run or node the stores do not hold, 503 while they are still catching up
+(and, on a replica with LINEAGE_READ_MODELS=off, always: `app.web.lineage_query`).
 """
 
 from __future__ import annotations
@@ -341,7 +342,15 @@ def _node_answer(query: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 # -- documentation (app.web.openapi) ------------------------------------------------------------
 
 NOT_READ = "The token is missing or wrong (reads need it unless LINEAGE_API_READS_OPEN)."
-CATCHING_UP = "The read models are still reading their topics after a start: try again shortly."
+NO_READ_MODELS = (
+    "this replica keeps no lineage read model (LINEAGE_READ_MODELS=off): ask a replica that runs with it on"
+)
+KEEPS_NONE = (
+    "This replica runs with LINEAGE_READ_MODELS=off and keeps no read model: ask one that runs with it on."
+)
+UNAVAILABLE = (
+    f"The read models are still reading their topics after a start (try again shortly). {KEEPS_NONE}"
+)
 READS = (
     "With LINEAGE_API_TOKEN set it needs the token, unless LINEAGE_API_READS_OPEN=true keeps the reads open."
 )
@@ -400,7 +409,7 @@ def _read(
     answers[401] = error(NOT_READ, headers=WWW_AUTHENTICATE)
     if missing is not None:
         answers[404] = error(missing)
-    answers[503] = error(CATCHING_UP)
+    answers[503] = error(UNAVAILABLE)
     return Operation(
         "GET",
         path,

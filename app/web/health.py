@@ -71,11 +71,16 @@ class StreamStatus(Described):
 
 
 class FollowerStatus(Described):
-    """A follower (reads every partition of its topics): whether it has read them up to date,
-    and the partitions whose side effects this replica owns."""
+    """A follower (reads every partition of its topics): whether it has read them up to date
+    after the start, how many records it has still to read, and the partitions whose side
+    effects this replica owns."""
 
     topics: list[str]
     caught_up: bool
+    behind: int | None = Field(
+        description="Records of its topics not yet read into the state, as of the high watermarks "
+        "of its last fetches; null until every partition was fetched once."
+    )
     ownership_group: str | None = Field(
         description="The consumer group that hands out the partitions whose side effects this "
         "replica owns; null for a follower without side effects (the explorer's read model)."

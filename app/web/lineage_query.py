@@ -2,10 +2,14 @@
 over this replica's read models, `GET /api/v1/lineage/status`, and `GET /lineage`, a page
 that explores them in the browser (no CDN: the page and its files are served from here).
 
-Every replica holds the same read models: the OpenLineage read model (`agents.explorer`,
-folded from the internal topic by the explorer follower) and the cohort's lineage graph
-(`agents.lineage_model`, in the cohort state), so any replica gives the same answer once it
-has read the same records. Reads answer 503 while either is still catching up after a start.
+Every replica with LINEAGE_READ_MODELS=on holds the same read models: the OpenLineage read
+model (`agents.explorer`, folded from the internal topic by the explorer follower) and the
+cohort's lineage graph (`agents.lineage_model`, in the cohort state), so any of them gives
+the same answer once it has read the same records. Reads answer 503 while either is still
+catching up after a start. A replica with LINEAGE_READ_MODELS=off (an ingest replica) keeps
+no OpenLineage read model: every read route, the status included, answers 503 naming the
+setting (`NO_READ_MODELS`), so a client or a load balancer can tell it from a missing route.
+The page is served either way; on an ingest replica it shows that answer.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from aiohttp import web
 
 from agents.explorer import ReadModel
 from agents.lineage_model import LineageGraph
+from app.web import explorer
 from app.web.api_doc import WWW_AUTHENTICATE, Described, Operation, answer, error, path_parameter, text
-from app.web.explorer import NOT_READ, READS, ReadAccess, explorer_routes
+from app.web.explorer import KEEPS_NONE, NO_READ_MODELS, NOT_READ, READS, ReadAccess, explorer_routes
 from app.web.responses import RequestError, error_response, json_answer
+from schemas.errors import FieldError
 
 STATIC = Path(__file__).parent / "static"
 _TYPES = {".js": "text/javascript", ".css": "text/css"}
@@ -29,32 +35,65 @@ _TYPES = {".js": "text/javascript", ".css": "text/css"}
 
 @dataclass(frozen=True)
 class LineageReads:
-    """What the lineage reads read, and who may."""
+    """What the lineage reads read."""
 
     model: ReadModel | None
     """The OpenLineage read model (None: serve the cohort's graph alone)."""
     cohort: LineageGraph | None
     """The cohort's lineage graph (None: this server is in no cohort)."""
-    access: ReadAccess
     not_ready: Callable[[], str | None]
     """Why the read models cannot answer yet (still catching up), or None."""
     status: Callable[[], dict[str, Any]]
 
 
-def install(routes: web.UrlDispatcher, reads: LineageReads) -> None:
+STATUS_PATH = "/api/v1/lineage/status"
+
+
+def install(routes: web.UrlDispatcher, access: ReadAccess, reads: LineageReads | None) -> None:
+    """The read routes over `reads` for those `access` lets through (`reads` None: this replica
+    keeps no read model, every read route answers 503 to them), the status and the page."""
+    if reads is None:
+        _install_unavailable(routes, access)
+    else:
+        _install_reads(routes, access, reads)
+    _install_page(routes)
+
+
+def read_paths() -> list[str]:
+    """Every read route's path (`GET`), as `explorer_routes` mounts them with a read model, and the status."""
+    return [operation.path for operation in explorer.OPERATIONS] + [STATUS_PATH]
+
+
+def _install_unavailable(routes: web.UrlDispatcher, access: ReadAccess) -> None:
+    async def unavailable(request: web.Request) -> web.Response:
+        try:
+            access.check(request)
+        except RequestError as failure:
+            return error_response(failure)
+        return error_response(RequestError(503, [FieldError("$", NO_READ_MODELS)]))
+
+    for path in read_paths():
+        routes.add_get(path, unavailable)
+
+
+def _install_reads(routes: web.UrlDispatcher, access: ReadAccess, reads: LineageReads) -> None:
     for route in explorer_routes(
-        model=reads.model, cohort=lambda: reads.cohort, access=reads.access, not_ready=reads.not_ready
+        model=reads.model, cohort=lambda: reads.cohort, access=access, not_ready=reads.not_ready
     ):
         assert isinstance(route, web.RouteDef)
         routes.add_route(route.method, route.path, route.handler)
 
     async def lineage_status(request: web.Request) -> web.Response:
         try:
-            reads.access.check(request)
+            access.check(request)
         except RequestError as failure:
             return error_response(failure)
         return json_answer(reads.status())
 
+    routes.add_get(STATUS_PATH, lineage_status)
+
+
+def _install_page(routes: web.UrlDispatcher) -> None:
     async def page(request: web.Request) -> web.Response:
         return web.Response(text=(STATIC / "lineage.html").read_text(), content_type="text/html")
 
@@ -66,7 +105,6 @@ def install(routes: web.UrlDispatcher, reads: LineageReads) -> None:
             raise web.HTTPNotFound()
         return web.FileResponse(wanted, headers={"Content-Type": content_type})
 
-    routes.add_get("/api/v1/lineage/status", lineage_status)
     routes.add_get("/lineage", page)
     routes.add_get("/lineage/static/{path:.+}", asset)
 
@@ -76,19 +114,24 @@ def install(routes: web.UrlDispatcher, reads: LineageReads) -> None:
 
 class ReadModelStatus(Described):
     """The OpenLineage read model: the internal topic it folds, whether it has read it up to
-    date, and records it passed over (no event)."""
+    date after the start, how many records of it are not folded yet (null until each
+    partition was fetched once: how far reads lag behind the intake), and records it passed
+    over (no event)."""
 
     topics: list[str]
     caught_up: bool
+    behind: int | None
     unreadable: int
 
 
 class CohortGraphStatus(Described):
     """The cohort's lineage graph: the cohort topics it is built from, whether they are read
-    up to date, and how much it holds."""
+    up to date after the start, how many of their records are not read yet (null until each
+    partition was fetched once), and how much it holds."""
 
     topics: list[str]
     caught_up: bool
+    behind: int | None
     instance_events: int
     elements: int
     relationships: int
@@ -104,7 +147,7 @@ class LineageStatus(Described):
 OPERATIONS: list[Operation] = [
     Operation(
         "GET",
-        "/api/v1/lineage/status",
+        STATUS_PATH,
         "The read models' state",
         tag="lineage",
         description=READS,
@@ -112,6 +155,7 @@ OPERATIONS: list[Operation] = [
         answers={
             200: answer("How far this replica's read models have read, and what they hold.", LineageStatus),
             401: error(NOT_READ, headers=WWW_AUTHENTICATE),
+            503: error(KEEPS_NONE),
         },
     ),
     Operation(

@@ -42,7 +42,8 @@ _PLACEHOLDER = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 DESCRIPTION = """\
 Egeria's Lineage Integrator on Kafka: OpenLineage intake, connectors, cohort membership,
 lineage queries and Egeria's repository services (read side). Every replica answers every
-call the same way.
+call the same way, but a replica with `LINEAGE_READ_MODELS=off` (an ingest replica) answers
+the lineage reads and Marquez's read API with 503.
 
 Errors are JSON: `{"errors": [{"path": "$.run.runId", "message": "..."}]}` (`ErrorBody`),
 unknown paths (404) and methods (405) included. On Egeria's paths the error answers also

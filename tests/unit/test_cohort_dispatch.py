@@ -42,6 +42,17 @@ def test_no_cohort_means_no_cohort_follower(tmp_path: Path) -> None:
     assert "cohort_registered" not in w.readiness.conditions()
 
 
+def test_an_ingest_replica_runs_no_read_model_but_stays_a_cohort_member(tmp_path: Path) -> None:
+    w = worker(tmp_path, read_models="off")
+    assert [f.name for f in w.runtime.followers] == ["cohort"]
+    assert w.explorer_store is None and w.read_model is None
+    assert w.cohort_store is not None and w.cohort_store in w.runtime.stores
+    assert "read:explorer" not in w.readiness.conditions()
+    assert {"cohort_registered", "read:cohort", "owners:cohort"} <= set(w.readiness.conditions())
+    routes = {r.resource.canonical for r in w.app.web.web_app.router.routes()}  # type: ignore[attr-defined]
+    assert {"/api/v1/lineage", "/api/v1/namespaces", "/api/v1/lineage/status", "/lineage"} <= routes
+
+
 def test_kept_types_come_from_the_setting_or_the_lineage_defaults(tmp_path: Path) -> None:
     from schemas.open_metadata_types import LINEAGE_TYPE_NAMES
 

@@ -41,11 +41,10 @@ def mounted_router() -> web.UrlDispatcher:
     reads = lineage_query.LineageReads(
         model=ReadModel(MemoryKeyValue()),
         cohort=LineageGraph(),
-        access=ReadAccess("token"),
         not_ready=lambda: None,
         status=dict,
     )
-    lineage_query.install(routes, reads)
+    lineage_query.install(routes, ReadAccess("token"), reads)
     routes.add_routes(repository.route_table(Repository(anything, "srv", "id"), "token"))
     openapi.install(routes, CONTEXT)
     return routes

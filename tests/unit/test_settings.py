@@ -81,3 +81,21 @@ def test_every_bad_variable_is_reported_at_once(monkeypatch: pytest.MonkeyPatch)
         load_settings()
     assert "LINEAGE_WEB_PORT" in str(raised.value)
     assert "LINEAGE_BROKER" in str(raised.value)
+
+
+@pytest.mark.parametrize(("given", "kept"), [(None, True), ("on", True), ("off", False), ("OFF", False)])
+def test_read_models_are_on_or_off(monkeypatch: pytest.MonkeyPatch, given: str | None, kept: bool) -> None:
+    if given is not None:
+        monkeypatch.setenv("LINEAGE_READ_MODELS", given)
+    settings = load_settings()
+    assert settings.read_models == ("on" if kept else "off")
+    assert settings.keeps_read_models is kept
+
+
+@pytest.mark.parametrize("given", ["maybe", "true", "", "1"])
+def test_read_models_refuse_anything_but_on_and_off(monkeypatch: pytest.MonkeyPatch, given: str) -> None:
+    monkeypatch.setenv("LINEAGE_READ_MODELS", given)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    (line,) = str(raised.value).splitlines()[1:]
+    assert line.strip() == f"LINEAGE_READ_MODELS={given!r}: Input should be 'on' or 'off'"
