@@ -7,7 +7,9 @@ the OMRS instance events the worker shares on the cohort instances topic.
   (DELETED_ENTITY_EVENT / DELETED_RELATIONSHIP_EVENT, Egeria's soft delete);
 - a namespace with credentials is catalogued without them;
 - a streaming job's RUNNING events after the first publish nothing (a last event that
-  updates the job and its input is the sentinel that they were all applied).
+  updates the job and its input is the sentinel that they were all applied);
+- and, on the same worker (one start for the module), the rest of issue 15's list: see
+  "Many cases, one worker" below.
 """
 
 from __future__ import annotations
@@ -48,7 +50,6 @@ from openlineage.client.transport.http import HttpConfig, HttpTransport
 
 from agents.catalogue.mapping import CataloguerOptions, map_event
 from schemas.openlineage import parse_event
-from tests.conftest import WorkerFactory
 from tests.support.connectors import connector_env, write_connectors_file
 from tests.support.kafka import Broker, consume, read_to_end, unique
 from tests.support.workers import WorkerProcess, wait_until
@@ -57,24 +58,34 @@ PRODUCER = "https://github.com/lineage-integrator/tests/lifecycle"
 SECRET_DB = "postgres://etl_user:s3cr3t@warehouse:5432"
 DB = "postgres://warehouse:5432"
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
+RUNS = CataloguerOptions(catalog_runs=True)  # the module worker's cataloguer setting
 
 
 class Worker:
+    """The module's worker as one test drives it: what it sent, and the instances of its own
+    names it reads back (the worker is shared with the cases below, whose names differ)."""
+
     def __init__(self, broker: Broker, env: dict[str, str], worker: WorkerProcess) -> None:
         self.broker, self.env, self.worker = broker, env, worker
         self.client = OpenLineageClient(transport=HttpTransport(HttpConfig(url=worker.base_url, timeout=30)))
         self.topic = f"{env['LINEAGE_TOPIC_ROOT']}.openmetadata.repositoryservices.cohort.testCohort.OMRSTopic.instances"
-        self.sent = 0
+        self.sent = self.catalogued()  # contributions handled before, then those this test sends
 
     def emit(self, *events: RunEvent) -> None:
         for event in events:
             self.client.emit(event)
-            self.sent += len(map_event(parse_event(Serde.to_json(event))))
+            self.sent += len(map_event(parse_event(Serde.to_json(event)), options=RUNS))
 
     def shared(self, expect: int = 0) -> list[dict[str, Any]]:
+        """This test's instance events (none of the other cases' names)."""
         records = consume(self.broker.bootstrap, self.topic, expect=expect, timeout=10)
         events = [orjson.loads(r.value or b"{}") for r in records]
-        return [e for e in events if e["originator"].get("serverName") == self.env["LINEAGE_SERVER_NAME"]]
+        return [
+            e
+            for e in events
+            if e["originator"].get("serverName") == self.env["LINEAGE_SERVER_NAME"]
+            and not _foreign(Shared(e))
+        ]
 
     def catalogued(self) -> int:
         for line in self.worker.get("/metrics").text.splitlines():
@@ -107,12 +118,9 @@ def run_event(state: RunState, minute: int, job: str, **kwargs: Any) -> RunEvent
     )
 
 
-def test_control_flow_drop_credentials_and_streaming_on_a_real_worker(
-    broker: Broker, server_env: dict[str, str], workers: WorkerFactory, tmp_path: Path
-) -> None:
-    process = workers()
-    process.wait_ready(timeout=120)
-    w = Worker(broker, server_env, process)
+def test_control_flow_drop_credentials_and_streaming_on_a_real_worker(cases: Cases) -> None:
+    process = cases.worker
+    w = Worker(cases.broker, cases.env, process)
     schema = schema_dataset.SchemaDatasetFacet(
         fields=[schema_dataset.SchemaDatasetFacetFields(name="id", type="int")]
     )
@@ -261,7 +269,15 @@ def test_control_flow_drop_credentials_and_streaming_on_a_real_worker(
         return fresh if updates <= set(kinds(fresh)) and w.catalogued() >= w.sent else None
 
     fresh = wait_until(new_events, timeout=120, message="the sentinel's updates never arrived")
-    assert sorted(kinds(fresh).elements()) == sorted(updates), "RUNNING events published something"
+    # With catalog_runs on (this module's worker), the run record follows the run from START
+    # to RUNNING once (its first RUNNING event); no later RUNNING event changes it.
+    runs = [e for e in fresh if e["instanceEventSection"]["typeDefName"] == "TransientEmbeddedProcess"]
+    assert [
+        _values(r["instanceEventSection"]["entity"]["properties"])["additionalProperties"]["lastEventType"]
+        for r in runs
+    ] == ["RUNNING"]
+    rest = [e for e in fresh if e not in runs]
+    assert sorted(kinds(rest).elements()) == sorted(updates), "RUNNING events published something"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,8 +354,12 @@ class Shared:
 
 
 class Cases:
-    def __init__(self, worker: WorkerProcess, events: list[Shared]) -> None:
-        self.worker, self.events = worker, events
+    """The module's worker and the instance events its cases shared (read once, at the end)."""
+
+    def __init__(
+        self, broker: Broker, env: dict[str, str], worker: WorkerProcess, events: list[Shared]
+    ) -> None:
+        self.broker, self.env, self.worker, self.events = broker, env, worker, events
         self.home = worker.status()["metadataCollectionId"]
 
     def latest(self) -> dict[str, Shared]:
@@ -566,11 +586,20 @@ README_CONNECTOR_NEW = {
 SCHEDULER, WAREHOUSE = "acme-scheduler", "postgres://warehouse:5432"
 
 
+def _names(e: Shared) -> str:
+    return " ".join(map(str, (e.qn, *e.ends)))
+
+
 def _connectors(events: list[Shared]) -> list[Shared]:
-    """The README connector's instances: named after its scheduler or its warehouse."""
-    return [
-        e for e in events if any(m in " ".join(map(str, (e.qn, *e.ends))) for m in (SCHEDULER, WAREHOUSE))
-    ]
+    """The README connector's instances: named after its scheduler or its warehouse's shop tables."""
+    return [e for e in events if any(m in _names(e) for m in (SCHEDULER, f"{WAREHOUSE}::shop."))]
+
+
+def _foreign(e: Shared) -> bool:
+    """An instance of the cases or the connector, not of the first test (namespace etl)."""
+    jobs = ("ren", "snap", "acc", "runs", "static", "tx", "odd", "sentinel")
+    markers = (CASES_DB, SCHEDULER, f"{WAREHOUSE}::shop.", "DataFile::file::", *(f"::{j}::" for j in jobs))
+    return any(m in _names(e) for m in markers)
 
 
 @pytest.fixture(scope="module")
@@ -602,7 +631,6 @@ def cases(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     try:
         worker.wait_ready(timeout=120)
         w = Worker(broker, env, worker)
-        options = CataloguerOptions(catalog_runs=True)
 
         def shared() -> list[Shared]:
             records = read_to_end(broker.bootstrap, w.topic)
@@ -626,14 +654,14 @@ def cases(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         for phase, sentinel in ((_phase_one(), "one"), (_phase_two(), "two")):
             for event in [*phase, _sentinel(sentinel)]:
                 w.client.emit(event)
-                target += len(map_event(parse_event(Serde.to_json(event)), options=options))
+                target += len(map_event(parse_event(Serde.to_json(event)), options=RUNS))
             qn = f"DeployedSoftwareComponent::sentinel::{sentinel}"
             wait_until(
                 lambda qn=qn, target=target: w.catalogued() >= target and any(e.qn == qn for e in shared()),
                 timeout=120,
                 message=f"sentinel {sentinel} never reached the cohort",
             )
-        yield Cases(worker, shared())
+        yield Cases(broker, env, worker, shared())
     finally:
         worker.kill()
 
