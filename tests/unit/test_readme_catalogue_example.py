@@ -117,3 +117,12 @@ def test_a_changed_export_updates_what_changed(tmp_path: Path) -> None:
     assert [
         (str(e.instance_event_section.event_type), e.instance_event_section.type_def_name) for e in new
     ] == [("UPDATED_ENTITY_EVENT", "DeployedSoftwareComponent")]
+
+
+def test_the_test_connector_module_is_the_readmes_code_verbatim() -> None:
+    """tests/support/readme_scheduler.py (what the real-broker test registers on a worker) is
+    the README's example as written, so the cohort test runs what the README shows."""
+    module = Path(__file__).resolve().parents[1] / "support" / "readme_scheduler.py"
+    source = module.read_text()
+    marker = "# --- README example: scheduler_connector.py ---\n"
+    assert source.split(marker, 1)[1] == example("scheduler_connector.py")
