@@ -162,10 +162,16 @@ class HttpLoad:
 
 
 async def run_rest(
-    ctx: RunContext, result: ScenarioResult, *, path: str, batch: int, concurrency: int
+    ctx: RunContext,
+    result: ScenarioResult,
+    *,
+    path: str,
+    batch: int,
+    concurrency: int,
+    read_models: str = "on",
 ) -> ScenarioResult:
     require_routes(ctx, (path,))
-    workers = await fleet(ctx, 1)
+    workers = await fleet(ctx, 1, read_models=read_models)
     child, port = workers.children[0], workers.ports[0]
     records = OpenLineageRecords()
     collector = Collector(ctx.broker.bootstrap, [workers.internal_topic], parse_marks)
@@ -268,3 +274,13 @@ async def rest_single(ctx: RunContext, result: ScenarioResult) -> ScenarioResult
 @scenario("rest_batch", "REST intake, batches of 100, 8 clients", order=41)
 async def rest_batch(ctx: RunContext, result: ScenarioResult) -> ScenarioResult:
     return await run_rest(ctx, result, path=BATCH_PATH, batch=100, concurrency=8)
+
+
+@scenario(
+    "rest_batch_ingest",
+    "REST intake, batches of 100, 8 clients, read models off (ingest replica)",
+    group="extra",
+    order=42,
+)
+async def rest_batch_ingest(ctx: RunContext, result: ScenarioResult) -> ScenarioResult:
+    return await run_rest(ctx, result, path=BATCH_PATH, batch=100, concurrency=8, read_models="off")
