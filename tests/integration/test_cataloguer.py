@@ -150,22 +150,23 @@ def shared_instances_are_read_back(repository: Repository, events: list[dict[str
     }
     assert created
 
-    def answers() -> dict[str, dict[str, Any]] | None:
-        read: dict[str, dict[str, Any]] = {}
-        for guid, kind in created.items():
-            if kind == "NEW_ENTITY_EVENT":
+    read: dict[str, dict[str, Any]] = {}
+
+    def answered() -> bool:
+        for guid in sorted(created.keys() - read.keys()):
+            if created[guid] == "NEW_ENTITY_EVENT":
                 answer = repository.call(f"/instances/entity/{guid}")
                 instance = answer.get("entity")
             else:
                 answer = repository.call(f"/instances/relationship/{guid}")
                 instance = answer.get("relationship")
             if instance is None or instance["version"] < newest[guid]["version"]:
-                return None
+                return False  # not recorded yet: ask again for it and those after it
             assert answer["relatedHTTPCode"] == 200, answer
             read[guid] = instance
-        return read
+        return True
 
-    read = wait_until(answers, timeout=60, message="the REST API never answered every shared instance")
+    wait_until(answered, timeout=60, message="the REST API never answered every shared instance")
     for guid, instance in read.items():
         shared = newest[guid]
         assert instance["guid"] == guid
