@@ -24,6 +24,7 @@ from agents.catalogue.mapping import map_event
 from schemas.openlineage import parse_event
 from tests.support.kafka import Broker, Record, consume, produce, unique
 from tests.support.pipeline import COLUMN_MAPPINGS, DB, MODELS, PRODUCER, Pipeline, symlinked_table_event
+from tests.support.repository import Repository
 from tests.support.workers import WorkerProcess, wait_until
 
 COHORT = "testCohort"
@@ -131,6 +132,54 @@ def by_type(events: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
     )
 
 
+def shared_instances_are_read_back(repository: Repository, events: list[dict[str, Any]]) -> None:
+    """Every entity and relationship of a NEW_ENTITY_EVENT / NEW_RELATIONSHIP_EVENT in `events`,
+    read with getEntityDetail / getRelationship, is the instance of the newest event about its
+    guid: its guid, type, version and properties, ends included. Home copies are recorded when
+    this server's own events come back from the cohort topic: waited for, not assumed."""
+    newest: dict[str, dict[str, Any]] = {}
+    for event in events:
+        section = event["instanceEventSection"]
+        instance = section.get("entity") or section.get("relationship")
+        if instance["version"] >= newest.get(instance["guid"], {"version": 0})["version"]:
+            newest[instance["guid"]] = instance
+    created = {
+        section["instanceGUID"]: section["eventType"]
+        for section in (e["instanceEventSection"] for e in events)
+        if section["eventType"] in ("NEW_ENTITY_EVENT", "NEW_RELATIONSHIP_EVENT")
+    }
+    assert created
+
+    read: dict[str, dict[str, Any]] = {}
+
+    def answered() -> bool:
+        for guid in sorted(created.keys() - read.keys()):
+            if created[guid] == "NEW_ENTITY_EVENT":
+                answer = repository.call(f"/instances/entity/{guid}")
+                instance = answer.get("entity")
+            else:
+                answer = repository.call(f"/instances/relationship/{guid}")
+                instance = answer.get("relationship")
+            if instance is None or instance["version"] < newest[guid]["version"]:
+                return False  # not recorded yet: ask again for it and those after it
+            assert answer["relatedHTTPCode"] == 200, answer
+            read[guid] = instance
+        return True
+
+    wait_until(answered, timeout=60, message="the REST API never answered every shared instance")
+    for guid, instance in read.items():
+        shared = newest[guid]
+        assert instance["guid"] == guid
+        assert instance["type"]["typeDefName"] == shared["type"]["typeDefName"], guid
+        assert instance["version"] == shared["version"], guid
+        assert instance.get("properties") == shared.get("properties"), guid
+        assert instance["metadataCollectionId"] == shared["metadataCollectionId"], guid
+        for end in ("entityOneProxy", "entityTwoProxy"):
+            if end in shared:
+                assert instance[end]["guid"] == shared[end]["guid"], (guid, end)
+        assert instance == shared, guid
+
+
 def test_dbt_pipeline_is_catalogued_shared_and_queryable(server: Server) -> None:
     pipeline = Pipeline.build()
     server.emit(*pipeline.events)
@@ -172,6 +221,11 @@ def test_dbt_pipeline_is_catalogued_shared_and_queryable(server: Server) -> None
     assert all(v == list(range(1, len(v) + 1)) for v in versions.values()), (
         "versions must go 1, 2, 3... per guid"
     )
+
+    # Issue 14: Egeria's REST repository connector reads every instance this server is home of,
+    # from either replica, as the newest event about it shared it.
+    for worker in server.replicas:
+        shared_instances_are_read_back(Repository(worker, server.server_name), events)
 
     mart = ds("shop.marts.customers")
     needed = {

@@ -18,33 +18,11 @@ from schemas.omrs import OMRSInstanceEventType
 from tests.conftest import WorkerFactory
 from tests.support.kafka import Broker, create_topic, produce
 from tests.support.omrs_events import Member, cohort_topic, encoded, entity, entity_event, lineage_history
+from tests.support.repository import Repository
 from tests.support.workers import WorkerProcess, wait_until
 
 _I = OMRSInstanceEventType
 EVENTS = 5_000
-
-
-class Repository:
-    """Egeria's repository services REST API of one worker."""
-
-    def __init__(self, worker: WorkerProcess, server: str) -> None:
-        self.root = f"{worker.base_url}/servers/{server}/open-metadata/repository-services/users/tests"
-        self.http = requests.Session()
-
-    def call(self, path: str) -> dict[str, Any]:
-        answer: dict[str, Any] = self.http.get(self.root + path, timeout=10).json()
-        return answer
-
-    def entity(self, guid: str) -> dict[str, Any] | None:
-        """The entity this server holds (soft-deleted ones included), None when it holds none."""
-        found: dict[str, Any] | None = self.call(f"/instances/entity/{guid}/existence").get("entity")
-        return found
-
-    def relationship(self, guid: str) -> dict[str, Any] | None:
-        found: dict[str, Any] | None = self.call(f"/instances/relationship/{guid}/existence").get(
-            "relationship"
-        )
-        return found
 
 
 def events_handled(worker: WorkerProcess) -> float:

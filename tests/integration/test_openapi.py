@@ -45,9 +45,13 @@ from tests.support.browser import chromium, watched_page
 from tests.support.explorer_history import DB, ETL, KAFKA, ORDERS, REVENUE, RUNS, history
 from tests.support.kafka import Broker, produce, unique
 from tests.support.omrs_events import cohort_topic
+from tests.support.raw_http import tree_rss_bytes
 from tests.support.workers import WorkerProcess, wait_until
 
 TOKEN = "openapi-test-token"
+MiB = 1024 * 1024
+BASELINE_RSS: dict[int, int] = {}
+"""The worker's process tree's RSS before the fuzzing, by pid (set by the `worker` fixture)."""
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BATCH = Path(__file__).parents[1] / "fixtures" / "omrs" / "instance_batch_instances_event.json"
 ENTITY, RELATIONSHIP = "8f2c7a1e-3b4d-4e5f-9a6b-7c8d9e0f1a2b", "4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d"
@@ -132,6 +136,8 @@ def worker(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             message=f"the batch's entities never reached the repository:\n{running.log_tail()}",
         )
         feed_history(running)
+        assert running.process is not None
+        BASELINE_RSS[running.process.pid] = tree_rss_bytes(running.process.pid)
         yield running
     finally:
         running.kill()
@@ -205,6 +211,20 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_answer_is_documented_and_none_is_a_server_error(case: Any) -> None:
     case.call_and_validate(checks=CHECKS)
+
+
+def test_the_fuzzing_left_the_workers_memory_within_100_mb_of_its_baseline(worker: WorkerProcess) -> None:
+    """Issue 18's Done-when: no request of the fuzzing suite moves the worker's RSS more than
+    100 MB above its baseline once answered. The baseline is the worker's process tree's VmRSS
+    once it was fed (the module's fixture); this test runs after the schemathesis fuzzing above
+    (pytest runs a module's tests in file order), every request of which was answered."""
+    assert worker.process is not None
+    pid = worker.process.pid
+    baseline = BASELINE_RSS[pid]
+    after = tree_rss_bytes(pid)
+    assert after < baseline + 100 * MiB, (
+        f"RSS {baseline / MiB:.0f} MB before the fuzzing, {after / MiB:.0f} MB after"
+    )
 
 
 def test_the_document_is_valid_openapi_3_1_and_describes_every_route(document: dict[str, Any]) -> None:

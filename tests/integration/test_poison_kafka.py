@@ -1,11 +1,13 @@
 """No record stalls a partition (issue 18): each poison record on the OpenLineage topic, then a
 valid event with the same key, on the same partition, which must reach the connectors within
-10 seconds; the poison is dead-lettered (by reference when it is too large to carry).
+10 seconds (the file log store, a default connector, has written it); the poison is
+dead-lettered (by reference when it is too large to carry).
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import orjson
 import pytest
@@ -61,14 +63,22 @@ def test_a_poison_record_does_not_hold_back_the_next_event_on_its_partition(
     started = time.monotonic()
     produce(broker.bootstrap, source, [POISON[kind], encoded(valid)], keys=[KEY, KEY])
 
-    def delivered() -> bool:
-        return any(
-            r.value and orjson.loads(r.value)["run"]["runId"] == valid["run"]["runId"]
-            for r in read_to_end(broker.bootstrap, internal_topic(server_env))
-        )
+    # The worker runs the default connectors (no LINEAGE_CONNECTORS): the file log store writes
+    # each event to <LINEAGE_DATA_DIR>/open-lineage-log/<namespace>/<job>/<runId>-<time>-<type>.openlineageevent.
+    log = worker.data_dir / "open-lineage-log" / "poison" / "after-the-poison"
 
-    wait_until(delivered, timeout=10, interval=0.2, message=f"the event after {kind} was held back")
+    def delivered() -> list[Path]:
+        return sorted(log.glob(f"{valid['run']['runId']}-*-START.openlineageevent"))
+
+    [written] = wait_until(
+        delivered, timeout=10, interval=0.2, message=f"the event after {kind} was held back"
+    )
     assert time.monotonic() - started < 10
+    assert orjson.loads(written.read_bytes()) == valid
+    assert any(
+        r.value and orjson.loads(r.value)["run"]["runId"] == valid["run"]["runId"]
+        for r in read_to_end(broker.bootstrap, internal_topic(server_env))
+    )
 
     letters = [r for r in read_to_end(broker.bootstrap, dead_letter_topic(server_env)) if r.headers]
     assert len(letters) == 1
