@@ -29,6 +29,7 @@ import orjson
 
 from agents.reference_copy_rules import Decision, Kind, Record
 from runtime.kv import KeyValue
+from schemas.json_text import dump_json
 
 SEP = b"\x00"
 _RECORD_PREFIX: dict[str, bytes] = {"entity": b"ent" + SEP, "relationship": b"rel" + SEP}
@@ -93,7 +94,7 @@ class ReferenceCopyStore:
             self.kv.delete(stale)
         for fresh in after - before:
             self.kv.put(fresh, b"")
-        self.kv.put(key, orjson.dumps(record))
+        self.kv.put(key, dump_json(record))
 
     def put_all(self, records: Iterable[Record]) -> None:
         for record in records:

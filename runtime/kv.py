@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 import orjson
 
+from schemas.json_text import dump_json
+
 
 class KeyValue(Protocol):
     """Read and write one store (one partition of it, or a whole replicated store)."""
@@ -96,7 +98,7 @@ def get_json(kv: KeyValue, key: bytes) -> Any:
 
 
 def put_json(kv: KeyValue, key: bytes, value: Any) -> None:
-    kv.put(key, orjson.dumps(value))
+    kv.put(key, dump_json(value))
 
 
 def scan_json(kv: KeyValue, prefix: bytes, *, reverse: bool = False) -> Iterator[tuple[bytes, Any]]:

@@ -36,7 +36,7 @@ from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.errors import OffsetOutOfRangeError
-from rocksdict import Options, Rdict, WriteBatch, WriteOptions
+from rocksdict import BlockBasedOptions, Cache, Options, Rdict, WriteBatch, WriteOptions
 from sortedcontainers import SortedDict
 
 from runtime.clients import KafkaClients, stop_consumer
@@ -49,6 +49,37 @@ _META = b"\x00"
 _CHANGELOG_OFFSET = _META + b"changelog-offset"
 _POSITION = _META + b"position/"
 _FETCH_RECORDS = 5000
+
+BLOCK_CACHE_BYTES = 128 * 2**20
+"""One block cache for every store of the process: the blocks read, and the index and
+bloom-filter blocks of every table file, so a store's memory stays bounded as it grows."""
+WRITE_BUFFER_BYTES = 64 * 2**20
+"""Size of a store's memtable; at most two per store before a flush."""
+_block_cache: Cache | None = None
+
+
+def _shared_block_cache() -> Cache:
+    global _block_cache
+    if _block_cache is None:
+        _block_cache = Cache(BLOCK_CACHE_BYTES)
+    return _block_cache
+
+
+def _options() -> Options:
+    """RocksDB options of every store: a bounded memory (the shared block cache holds the
+    table files' index and filter blocks too, and memtables are small), and a bloom filter
+    so a read of a key that is not there seldom touches a table file."""
+    options = Options(raw_mode=True)
+    options.create_if_missing(True)
+    table = BlockBasedOptions()
+    table.set_block_cache(_shared_block_cache())
+    table.set_bloom_filter(10, False)
+    table.set_cache_index_and_filter_blocks(True)
+    table.set_pin_l0_filter_and_index_blocks_in_cache(True)
+    options.set_block_based_table_factory(table)
+    options.set_write_buffer_size(WRITE_BUFFER_BYTES)
+    options.set_max_write_buffer_number(2)
+    return options
 
 
 class StateDirInUse(RuntimeError):
@@ -86,9 +117,7 @@ class LocalDB:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
-        options = Options(raw_mode=True)
-        options.create_if_missing(True)
-        self._db: Rdict | None = Rdict(str(path), options)
+        self._db: Rdict | None = Rdict(str(path), _options())
         write = WriteOptions()
         setattr(write, "disable_wal", True)  # noqa: B010  # a property; the type stubs call it a method
         self._db.set_write_options(write)

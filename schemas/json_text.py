@@ -11,8 +11,9 @@ import orjson
 from schemas.strict_json import decode
 
 
-def dump_json(obj: Any) -> bytes:
-    """Compact JSON bytes of plain data, exactly as large as they need to be.
+def dump_json(obj: Any, *, sort_keys: bool = False) -> bytes:
+    """Compact JSON bytes of plain data, exactly as large as they need to be (keys sorted
+    with `sort_keys`: equal values, equal bytes).
 
     orjson (3.12 and later) over-allocates the bytes object it returns and never shrinks it
     (a few KB of JSON can hold 32 KB, benchmarks/README.md). Anything that keeps its JSON (a
@@ -21,10 +22,10 @@ def dump_json(obj: Any) -> bytes:
     standard library. Text that is not Unicode (a lone surrogate) cannot be JSON: ValueError.
     """
     try:
-        dumped = orjson.dumps(obj)
+        dumped = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS if sort_keys else None)
     except TypeError:
         try:
-            return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+            return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, sort_keys=sort_keys).encode()
         except UnicodeEncodeError as exc:
             raise ValueError(f"cannot write JSON: a string holds a lone surrogate ({exc.reason})") from None
     return bytes(memoryview(dumped))

@@ -31,6 +31,7 @@ import orjson
 from agents.catalogue.contribution import NAME_KEY, NS_KEY, EntityRef
 from runtime.kv import KeyValue
 from schemas import open_metadata_types
+from schemas.json_text import dump_json
 from schemas.omrs import (
     EntityDetail,
     EntityProxy,
@@ -229,12 +230,12 @@ def _put_entity(kv: KeyValue, bean: EntityDetail) -> None:
     if held is not None:
         for key in _index_keys(guid, held):
             kv.delete(key)
-    kv.put(b"e/" + _enc(guid), orjson.dumps(data))
+    kv.put(b"e/" + _enc(guid), dump_json(data))
     extra = props.get("additionalProperties")
     extra = extra if isinstance(extra, dict) else {}
     identity = (str(extra.get(NS_KEY)), str(extra.get(NAME_KEY))) if NS_KEY in extra else None
     for key in _index_keys(guid, data):
-        value = orjson.dumps(list(identity)) if key.startswith(b"a/") and identity else b""
+        value = dump_json(list(identity)) if key.startswith(b"a/") and identity else b""
         kv.put(key, value)
 
 
@@ -266,7 +267,7 @@ def _put_relationship(kv: KeyValue, rel: Relationship) -> None:
         "props": _plain(rel.properties),
         "version": rel.version or 0,
     }
-    kv.put(b"r/" + _enc(rel.guid), orjson.dumps(data))
+    kv.put(b"r/" + _enc(rel.guid), dump_json(data))
     for end in (end1, end2):
         kv.put(b"l/" + _enc(end.guid, rel.guid), b"")
 

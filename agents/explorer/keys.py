@@ -21,8 +21,7 @@ import hashlib
 from datetime import UTC, datetime
 from functools import lru_cache
 
-import orjson
-
+from schemas.json_text import dump_json
 from schemas.openlineage import parse_time
 
 _ESCAPED_NUL = b"\x00\x01"
@@ -98,7 +97,7 @@ def digest(data: bytes) -> str:
 
 def canonical(value: object) -> bytes:
     """JSON with sorted keys: equal values, equal bytes (how every stored value is written)."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    return dump_json(value, sort_keys=True)
 
 
 def sort_key(time: str, rank: int, event_digest: str) -> str:

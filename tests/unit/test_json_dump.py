@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tracemalloc
 
 import orjson
@@ -38,3 +39,27 @@ def test_text_that_is_not_unicode_cannot_be_written() -> None:
     (there for big integers) would write bytes that are not UTF-8: a ValueError instead."""
     with pytest.raises(ValueError, match="lone surrogate"):
         dump_json({"n": 2**70, "s": "x\ud800"})
+
+
+def test_sorted_keys_give_equal_bytes_for_equal_values() -> None:
+    shuffled = dict(reversed(list(DOCUMENT.items())))
+    assert dump_json(shuffled, sort_keys=True) == dump_json(DOCUMENT, sort_keys=True)
+    assert dump_json(shuffled, sort_keys=True) == orjson.dumps(DOCUMENT, option=orjson.OPT_SORT_KEYS)
+    assert dump_json({"b": 2**70, "a": 1}, sort_keys=True) == b'{"a":1,"b":1180591620717411303424}'
+
+
+def test_the_stores_keep_their_values_at_their_own_size() -> None:
+    """Every store value the handlers write goes through dump_json: the explorer's canonical
+    JSON, the reference copies and `put_json` (a cohort soak held ~4-8 KB per small value
+    when these used orjson's bytes as they came)."""
+    from agents.explorer.keys import canonical
+    from agents.reference_copy_store import ReferenceCopyStore
+    from runtime.kv import MemoryKeyValue, put_json
+
+    kv = MemoryKeyValue()
+    put_json(kv, b"k", DOCUMENT)
+    ReferenceCopyStore(kv).put({"kind": "entity", "guid": "g-1", **DOCUMENT})
+    values = [kv.get(b"k"), canonical(DOCUMENT), *(v for _, v in kv.scan(b""))]
+    for value in values:
+        assert value is not None
+        assert sys.getsizeof(value) < len(value) + 64
