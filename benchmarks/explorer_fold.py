@@ -90,7 +90,9 @@ def main() -> None:
         spent, found, entries = fold_once(events, root, args.checkpoint)
         runs.append(spent)
         digests.add(found)
-        print(f"run {i + 1}: {spent * 1e6 / args.events:.1f} µs CPU per event, {entries} entries, digest {found}")
+        print(
+            f"run {i + 1}: {spent * 1e6 / args.events:.1f} µs CPU per event, {entries} entries, digest {found}"
+        )
     best = min(runs)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
