@@ -362,9 +362,14 @@ class _Fold:
         )
         before = _neighbour(self.kv, scope, k, reverse=True)
         after = _neighbour(self.kv, scope, k, reverse=False)
-        self._mark_version(ident, k, before is None or load_schema(before[1]) != schema)
-        if after is not None:
-            self._mark_version(ident, after[0], load_schema(after[1]) != schema)
+        changed = self._mark_version(ident, k, before is None or load_schema(before[1]) != schema)
+        if after is not None and self._mark_version(ident, after[0], load_schema(after[1]) != schema):
+            changed = True
+        if changed:  # the record's current version follows `dsv/`, which changes only here
+            self._current_version(ident)
+
+    def _current_version(self, ident: DatasetId) -> None:
+        """Keep on the dataset's record the version its last `dsv/` entry starts."""
         current = None
         scope = key(layout.VERSION, *ident)
         for raw, value in self.kv.scan(scope, reverse=True):
@@ -376,16 +381,20 @@ class _Fold:
             record["currentVersion"] = current
             save(self.kv, record_key, record)
 
-    def _mark_version(self, ident: DatasetId, observation_key: bytes, starts_version: bool) -> None:
+    def _mark_version(self, ident: DatasetId, observation_key: bytes, starts_version: bool) -> bool:
+        """Make `dsv/` say whether this observation starts a version; whether that changed it."""
         suffix = observation_key[len(key(layout.OBSERVATION, *ident)) :]
         k = key(layout.VERSION, *ident) + suffix
         exists = self.kv.get(k) is not None
         if starts_version and not exists:
             self.kv.put(k, version_id(ident, *parts(suffix, b"")).encode())
             bump(self.kv, key(layout.COUNT, "versions", *ident))
-        elif exists and not starts_version:
+            return True
+        if exists and not starts_version:
             self.kv.delete(k)
             bump(self.kv, key(layout.COUNT, "versions", *ident), -1)
+            return True
+        return False
 
     def _column_lineage(
         self, output: DatasetId, facet: dict[str, Any], run_id: str | None, job: DatasetId | None
