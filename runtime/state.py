@@ -31,6 +31,7 @@ import fcntl
 import logging
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -166,8 +167,10 @@ def _walk(it: Any, prefix: bytes, start: bytes | None, reverse: bool) -> Iterato
         it.next()
 
 
+@lru_cache(maxsize=1 << 12)
 def _after_prefix(prefix: bytes) -> bytes:
-    """A key after every key that starts with `prefix`."""
+    """A key after every key that starts with `prefix` (remembered: scans of one entity's
+    index repeat)."""
     stripped = prefix.rstrip(b"\xff")
     if not stripped:
         return b"\xff" * (len(prefix) + 8)

@@ -187,6 +187,11 @@ class _Fold:
         self.sk = sort_key(self.time, RANK.get(self.type or "OTHER", 2), self.digest)
         self.aliases: dict[DatasetId, DatasetId] = {}
         self.namespaces: set[str] = set()
+        self.job_records: dict[bytes, dict[str, Any]] = {}
+        """The job records this event wrote, as written (not read and decoded again)."""
+        self.last_io: dict[DatasetId, dict[str, Any] | None] = {}
+        """The value of a job's last `jio/` entry (None: there is none), for the jobs where
+        this event's snapshots tell it without a seek."""
 
     def run(self) -> bool:
         event_key = key(layout.EVENT, self.time, self.digest)
@@ -286,6 +291,7 @@ class _Fold:
             if record["parent"] is None or record["parent"][0] < self.sk:
                 record["parent"] = [self.sk, ref]
         save(self.kv, k, record)
+        self.job_records[k] = record
 
     # ------------------------------------------------------------------ datasets
 
@@ -501,16 +507,20 @@ class _Fold:
         for raw, _ in self.kv.scan(key(layout.JOB_RUN, *job), reverse=True):
             latest = parts(raw, layout.JOB_RUN)[3]
             break
-        io = None
-        for _, value in self.kv.scan(key(layout.SNAPSHOT, *job), reverse=True):
-            io = _loads(value)
-            break
+        io = self.last_io[job] if job in self.last_io else self._last_io(job)
         record_key = key(layout.JOB, *job)
-        record = load(self.kv, record_key)
+        record = self.job_records.get(record_key) or load(self.kv, record_key)
         if record.get("latestRun") != latest or record.get("io") != io:
             record["latestRun"], record["io"] = latest, io
             record["currentVersion"] = io_version(job[0], job[1], io) if io else None
             save(self.kv, record_key, record)
+            self.job_records[record_key] = record
+
+    def _last_io(self, job: DatasetId) -> dict[str, Any] | None:
+        for _, value in self.kv.scan(key(layout.SNAPSHOT, *job), reverse=True):
+            io: dict[str, Any] = _loads(value)
+            return io
+        return None
 
     # ------------------------------------------------------------------ lineage edges
 
@@ -532,6 +542,8 @@ class _Fold:
             self.kv.delete(k)
         else:
             save(self.kv, k, io)
+        if after is None:  # `k` was or is the last snapshot: what holds from it on is `now`
+            self.last_io[job] = now
         old_edges, new_edges = _io_edges(job, was), _io_edges(job, now)
         for a, b in sorted(old_edges - new_edges):
             self._edge(a, b, at, until, adding=False)
