@@ -30,7 +30,7 @@ import contextlib
 import fcntl
 import logging
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,24 @@ class LocalDB:
         generation = self.generation
         it = self._idle.pop() if self._idle else self.db.iter()
         try:
-            yield from _walk(it, prefix, start, reverse)
+            if reverse:
+                it.seek_for_prev(start if start is not None else _after_prefix(prefix))
+                while it.valid():
+                    key = it.key()
+                    if key < prefix or key.startswith(_META):
+                        break
+                    if key.startswith(prefix):
+                        yield key, it.value()
+                    it.prev()
+                return
+            it.seek(max(prefix, start) if start is not None else prefix)
+            while it.valid():
+                key = it.key()
+                if not key.startswith(prefix):
+                    break
+                if not key.startswith(_META):
+                    yield key, it.value()
+                it.next()
         finally:
             if generation == self.generation and self._db is not None:
                 self._idle.append(it)
@@ -143,28 +160,6 @@ class LocalDB:
                 self._db.flush()
             self._db.close()
             self._db = None
-
-
-def _walk(it: Any, prefix: bytes, start: bytes | None, reverse: bool) -> Iterator[tuple[bytes, bytes]]:
-    """`LocalDB.scan` with the iterator `it`."""
-    if reverse:
-        it.seek_for_prev(start if start is not None else _after_prefix(prefix))
-        while it.valid():
-            key = it.key()
-            if key < prefix or key.startswith(_META):
-                break
-            if key.startswith(prefix):
-                yield key, it.value()
-            it.prev()
-        return
-    it.seek(max(prefix, start) if start is not None else prefix)
-    while it.valid():
-        key = it.key()
-        if not key.startswith(prefix):
-            break
-        if not key.startswith(_META):
-            yield key, it.value()
-        it.next()
 
 
 @lru_cache(maxsize=1 << 12)
@@ -231,9 +226,31 @@ class Transaction:
         self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
     ) -> Iterator[tuple[bytes, bytes]]:
         """The database's keys merged with this transaction's writes, in key order."""
+        return self._merged(prefix, start, reverse)
+
+    def _merged(self, prefix: bytes, start: bytes | None, reverse: bool) -> Iterator[tuple[bytes, bytes]]:
+        """`scan`: the pending keys and the database's merged, from the first step on."""
+        pending = self.pending
         mine = self._pending_keys(prefix, start, reverse)
-        stored = self.db.scan(prefix, start, reverse)
-        yield from _merge(stored, mine, self.pending, reverse)
+        own = next(mine, None)
+        for key, value in self.db.scan(prefix, start, reverse):
+            while own is not None and (own > key if reverse else own < key):
+                written = pending[own]
+                if written is not None:
+                    yield own, written
+                own = next(mine, None)
+            if own == key:
+                written = pending[key]
+                own = next(mine, None)
+                if written is not None:
+                    yield key, written
+                continue
+            yield key, value
+        while own is not None:
+            written = pending[own]
+            if written is not None:
+                yield own, written
+            own = next(mine, None)
 
     def _pending_keys(self, prefix: bytes, start: bytes | None, reverse: bool) -> Iterator[bytes]:
         """This transaction's keys under `prefix` from `start`, in scan order, as they were
@@ -277,7 +294,9 @@ class Transaction:
 
     def write_batch(self, meta: Iterable[tuple[bytes, bytes]] = ()) -> WriteBatch:
         batch = WriteBatch(raw_mode=True)
-        for key, value in self.pending.items():
+        pending = self.pending
+        for key in pending:
+            value = pending[key]
             if value is None:
                 batch.delete(key)
             else:
@@ -295,33 +314,6 @@ def _handled_now() -> SourceRecord | None:
 def _check_key(key: bytes) -> None:
     if key.startswith(_META):
         raise ValueError("keys starting with 0x00 are reserved for the store's own records")
-
-
-def _merge(
-    stored: Iterator[tuple[bytes, bytes]],
-    mine: Iterator[bytes],
-    pending: Mapping[bytes, bytes | None],
-    reverse: bool,
-) -> Iterator[tuple[bytes, bytes]]:
-    own = next(mine, None)
-    for key, value in stored:
-        while own is not None and (own > key if reverse else own < key):
-            written = pending[own]
-            if written is not None:
-                yield own, written
-            own = next(mine, None)
-        if own == key:
-            written = pending[key]
-            own = next(mine, None)
-            if written is not None:
-                yield key, written
-            continue
-        yield key, value
-    while own is not None:
-        written = pending[own]
-        if written is not None:
-            yield own, written
-        own = next(mine, None)
 
 
 class ReadView:

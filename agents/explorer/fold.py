@@ -33,6 +33,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 from agents.explorer import intervals, layout, search
 from agents.explorer.keys import canonical, digest, key, normal_time, parts, sort_key
 from agents.explorer.marquez import io_version, job_version, mint
@@ -76,8 +78,6 @@ def load(kv: KeyValue, k: bytes) -> Any:
 
 
 def _loads(raw: bytes) -> Any:
-    import orjson
-
     return orjson.loads(raw)
 
 
