@@ -119,6 +119,13 @@ def split(text: str) -> DatasetId:
     return ns, name
 
 
+def _covers(record: dict[str, Any], time: str) -> bool:
+    """Whether a record of only `createdAt` and `updatedAt` already spans `time` (then
+    folding `time` in leaves it as it is)."""
+    created, updated = record.get("createdAt"), record.get("updatedAt")
+    return len(record) == 2 and created is not None and updated is not None and created <= time <= updated
+
+
 def _earlier(a: str | None, b: str) -> str:
     return b if a is None or b < a else a
 
@@ -251,6 +258,8 @@ class _Fold:
         self.namespaces.add(ns)
         k = key(layout.NAMESPACE, ns)
         held = load(self.kv, k)
+        if held is not None and _covers(held, self.time):
+            return
         if held is None:
             bump(self.kv, key(layout.COUNT, "ns"))
             search.index(self.kv, "namespace", ns, "")
