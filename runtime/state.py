@@ -30,7 +30,8 @@ import contextlib
 import fcntl
 import logging
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,11 @@ class LocalDB:
         write = WriteOptions()
         setattr(write, "disable_wal", True)  # noqa: B010  # a property; the type stubs call it a method
         self._db.set_write_options(write)
+        self.generation = 0
+        """Counts the writes to this database (what a reader remembered may be out of date)."""
+        self._idle: list[Any] = []
+        """Iterators no scan is using, made since the last write: creating one costs more
+        than the seek, and a scan usually reads one or two keys."""
 
     @property
     def db(self) -> Rdict:
@@ -135,39 +141,49 @@ class LocalDB:
     def scan(self, prefix: bytes, start: bytes | None, reverse: bool) -> Iterator[tuple[bytes, bytes]]:
         """User keys starting with `prefix` in key order (descending with `reverse`), from
         `start` when given."""
-        it = self.db.iter()
-        if reverse:
-            it.seek_for_prev(start if start is not None else _after_prefix(prefix))
+        generation = self.generation
+        it = self._idle.pop() if self._idle else self.db.iter()
+        try:
+            if reverse:
+                it.seek_for_prev(start if start is not None else _after_prefix(prefix))
+                while it.valid():
+                    key = it.key()
+                    if key < prefix or key.startswith(_META):
+                        break
+                    if key.startswith(prefix):
+                        yield key, it.value()
+                    it.prev()
+                return
+            it.seek(max(prefix, start) if start is not None else prefix)
             while it.valid():
                 key = it.key()
-                if key < prefix or key.startswith(_META):
+                if not key.startswith(prefix):
                     break
-                if key.startswith(prefix):
+                if not key.startswith(_META):
                     yield key, it.value()
-                it.prev()
-            return
-        it.seek(max(prefix, start) if start is not None else prefix)
-        while it.valid():
-            key = it.key()
-            if not key.startswith(prefix):
-                break
-            if not key.startswith(_META):
-                yield key, it.value()
-            it.next()
+                it.next()
+        finally:
+            if generation == self.generation and self._db is not None:
+                self._idle.append(it)
 
     def write(self, batch: WriteBatch) -> None:
         self.db.write(batch)
+        self.generation += 1
+        self._idle.clear()
 
     def meta(self, key: bytes) -> bytes | None:
         return self.get(key)
 
     def clear(self) -> None:
         """Remove everything, the store's own keys included."""
+        generation = self.generation
         self.close()
         shutil.rmtree(self.path, ignore_errors=True)
         self.__init__(self.path)  # type: ignore[misc]
+        self.generation = generation + 1
 
     def close(self) -> None:
+        self._idle.clear()
         if self._db is not None:
             with contextlib.suppress(Exception):
                 self._db.flush()
@@ -175,8 +191,10 @@ class LocalDB:
             self._db = None
 
 
+@lru_cache(maxsize=1 << 12)
 def _after_prefix(prefix: bytes) -> bytes:
-    """A key after every key that starts with `prefix`."""
+    """A key after every key that starts with `prefix` (remembered: scans of one entity's
+    index repeat)."""
     stripped = prefix.rstrip(b"\xff")
     if not stripped:
         return b"\xff" * (len(prefix) + 8)
@@ -187,7 +205,9 @@ class Transaction:
     """Writes of one checkpoint over a `LocalDB`: a `KeyValue` that reads its own writes.
 
     The writes are kept sorted (handlers scan while they write, thousands of keys per
-    checkpoint), so a scan merges the range of them it needs with the database's."""
+    checkpoint), so a scan merges the range of them it needs with the database's. What the
+    database answered is remembered until the database is written: handlers read the same
+    keys again and again within a checkpoint (a record, then to compare before writing it)."""
 
     def __init__(self, db: LocalDB) -> None:
         self.db = db
@@ -196,34 +216,75 @@ class Transaction:
         self.sources: dict[bytes, SourceRecord | None] = {}
         """The record whose handling wrote each key last (a refused changelog record is
         counted against it)."""
+        self._added: list[bytes] = []
+        """The keys of `pending` in the order they were first written: those added after a
+        scan began are not part of it."""
+        self._stored: dict[bytes, bytes | None] = {}
+        """The database's value of each key read so far (None: absent), as of `_generation`."""
+        self._generation = db.generation
 
     def get(self, key: bytes) -> bytes | None:
-        if key in self.pending:
-            value: bytes | None = self.pending[key]
+        pending = self.pending
+        if key in pending:
+            value: bytes | None = pending[key]
             return value
-        return self.db.get(key)
+        if self._generation != self.db.generation:
+            self._stored.clear()
+            self._generation = self.db.generation
+        try:
+            return self._stored[key]
+        except KeyError:
+            found = self._stored[key] = self.db.get(key)
+            return found
 
     def put(self, key: bytes, value: bytes) -> None:
         _check_key(key)
-        self.pending[key] = value
-        self.sources[key] = _handled_now()
+        self._write(key, value)
 
     def delete(self, key: bytes) -> None:
         _check_key(key)
-        self.pending[key] = None
+        self._write(key, None)
+
+    def _write(self, key: bytes, value: bytes | None) -> None:
+        if key not in self.pending:
+            self._added.append(key)
+        self.pending[key] = value
         self.sources[key] = _handled_now()
 
     def scan(
         self, prefix: bytes, *, start: bytes | None = None, reverse: bool = False
     ) -> Iterator[tuple[bytes, bytes]]:
         """The database's keys merged with this transaction's writes, in key order."""
-        mine = self._pending_keys(prefix, start, reverse)
-        stored = self.db.scan(prefix, start, reverse)
-        yield from _merge(stored, mine, self.pending, reverse)
+        return self._merged(prefix, start, reverse)
 
-    def _pending_keys(self, prefix: bytes, start: bytes | None, reverse: bool) -> list[bytes]:
-        """This transaction's keys under `prefix` from `start`, in scan order (a list: the
-        caller may write while it scans)."""
+    def _merged(self, prefix: bytes, start: bytes | None, reverse: bool) -> Iterator[tuple[bytes, bytes]]:
+        """`scan`: the pending keys and the database's merged, from the first step on."""
+        pending = self.pending
+        mine = self._pending_keys(prefix, start, reverse)
+        own = next(mine, None)
+        for key, value in self.db.scan(prefix, start, reverse):
+            while own is not None and (own > key if reverse else own < key):
+                written = pending[own]
+                if written is not None:
+                    yield own, written
+                own = next(mine, None)
+            if own == key:
+                written = pending[key]
+                own = next(mine, None)
+                if written is not None:
+                    yield key, written
+                continue
+            yield key, value
+        while own is not None:
+            written = pending[own]
+            if written is not None:
+                yield own, written
+            own = next(mine, None)
+
+    def _pending_keys(self, prefix: bytes, start: bytes | None, reverse: bool) -> Iterator[bytes]:
+        """This transaction's keys under `prefix` from `start`, in scan order, as they were
+        when the scan began: the caller may write while it scans, and a scan that stops at
+        its first key reads only that far."""
         low, high = prefix, _after_prefix(prefix)
         if start is not None:
             if reverse:
@@ -231,12 +292,40 @@ class Transaction:
             else:
                 low = max(low, start)
         inclusive_high = reverse and start is not None and high == start
+        written = len(self._added)
         keys = self.pending.irange(low, high, inclusive=(True, inclusive_high), reverse=reverse)
-        return list(keys)
+        last = None
+        while written == len(self._added):  # a write reshapes the sorted list under `keys`
+            key = next(keys, None)
+            if key is None:
+                return
+            yield key
+            last = key
+        yield from self._keys_left(low, high, inclusive_high, reverse, last, set(self._added[written:]))
+
+    def _keys_left(
+        self,
+        low: bytes,
+        high: bytes,
+        inclusive_high: bool,
+        reverse: bool,
+        last: bytes | None,
+        added: set[bytes],
+    ) -> list[bytes]:
+        """The rest of a scan's pending keys after `last`, without the keys `added` since it began."""
+        inclusive = (True, inclusive_high)
+        if last is not None and reverse:
+            high, inclusive = last, (True, False)
+        elif last is not None:
+            low, inclusive = last, (False, inclusive_high)
+        keys = self.pending.irange(low, high, inclusive=inclusive, reverse=reverse)
+        return [k for k in keys if k not in added]
 
     def write_batch(self, meta: Iterable[tuple[bytes, bytes]] = ()) -> WriteBatch:
         batch = WriteBatch(raw_mode=True)
-        for key, value in self.pending.items():
+        pending = self.pending
+        for key in pending:
+            value = pending[key]
             if value is None:
                 batch.delete(key)
             else:
@@ -254,32 +343,6 @@ def _handled_now() -> SourceRecord | None:
 def _check_key(key: bytes) -> None:
     if key.startswith(_META):
         raise ValueError("keys starting with 0x00 are reserved for the store's own records")
-
-
-def _merge(
-    stored: Iterator[tuple[bytes, bytes]],
-    mine: list[bytes],
-    pending: Mapping[bytes, bytes | None],
-    reverse: bool,
-) -> Iterator[tuple[bytes, bytes]]:
-    i = 0
-    for key, value in stored:
-        while i < len(mine) and (mine[i] > key if reverse else mine[i] < key):
-            own = pending[mine[i]]
-            if own is not None:
-                yield mine[i], own
-            i += 1
-        if i < len(mine) and mine[i] == key:
-            own = pending[key]
-            i += 1
-            if own is not None:
-                yield key, own
-            continue
-        yield key, value
-    for key in mine[i:]:
-        own = pending[key]
-        if own is not None:
-            yield key, own
 
 
 class ReadView:

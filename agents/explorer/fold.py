@@ -33,6 +33,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 from agents.explorer import intervals, layout, search
 from agents.explorer.keys import canonical, digest, key, normal_time, parts, sort_key
 from agents.explorer.marquez import io_version, job_version, mint
@@ -76,8 +78,6 @@ def load(kv: KeyValue, k: bytes) -> Any:
 
 
 def _loads(raw: bytes) -> Any:
-    import orjson
-
     return orjson.loads(raw)
 
 
@@ -117,6 +117,13 @@ def joined(ident: DatasetId) -> str:
 def split(text: str) -> DatasetId:
     ns, _, name = text.partition(SEP)
     return ns, name
+
+
+def _covers(record: dict[str, Any], time: str) -> bool:
+    """Whether a record of only `createdAt` and `updatedAt` already spans `time` (then
+    folding `time` in leaves it as it is)."""
+    created, updated = record.get("createdAt"), record.get("updatedAt")
+    return len(record) == 2 and created is not None and updated is not None and created <= time <= updated
 
 
 def _earlier(a: str | None, b: str) -> str:
@@ -187,6 +194,11 @@ class _Fold:
         self.sk = sort_key(self.time, RANK.get(self.type or "OTHER", 2), self.digest)
         self.aliases: dict[DatasetId, DatasetId] = {}
         self.namespaces: set[str] = set()
+        self.job_records: dict[bytes, dict[str, Any]] = {}
+        """The job records this event wrote, as written (not read and decoded again)."""
+        self.last_io: dict[DatasetId, dict[str, Any] | None] = {}
+        """The value of a job's last `jio/` entry (None: there is none), for the jobs where
+        this event's snapshots tell it without a seek."""
 
     def run(self) -> bool:
         event_key = key(layout.EVENT, self.time, self.digest)
@@ -246,6 +258,8 @@ class _Fold:
         self.namespaces.add(ns)
         k = key(layout.NAMESPACE, ns)
         held = load(self.kv, k)
+        if held is not None and _covers(held, self.time):
+            return
         if held is None:
             bump(self.kv, key(layout.COUNT, "ns"))
             search.index(self.kv, "namespace", ns, "")
@@ -286,6 +300,7 @@ class _Fold:
             if record["parent"] is None or record["parent"][0] < self.sk:
                 record["parent"] = [self.sk, ref]
         save(self.kv, k, record)
+        self.job_records[k] = record
 
     # ------------------------------------------------------------------ datasets
 
@@ -362,9 +377,14 @@ class _Fold:
         )
         before = _neighbour(self.kv, scope, k, reverse=True)
         after = _neighbour(self.kv, scope, k, reverse=False)
-        self._mark_version(ident, k, before is None or load_schema(before[1]) != schema)
-        if after is not None:
-            self._mark_version(ident, after[0], load_schema(after[1]) != schema)
+        changed = self._mark_version(ident, k, before is None or load_schema(before[1]) != schema)
+        if after is not None and self._mark_version(ident, after[0], load_schema(after[1]) != schema):
+            changed = True
+        if changed:  # the record's current version follows `dsv/`, which changes only here
+            self._current_version(ident)
+
+    def _current_version(self, ident: DatasetId) -> None:
+        """Keep on the dataset's record the version its last `dsv/` entry starts."""
         current = None
         scope = key(layout.VERSION, *ident)
         for raw, value in self.kv.scan(scope, reverse=True):
@@ -376,16 +396,20 @@ class _Fold:
             record["currentVersion"] = current
             save(self.kv, record_key, record)
 
-    def _mark_version(self, ident: DatasetId, observation_key: bytes, starts_version: bool) -> None:
+    def _mark_version(self, ident: DatasetId, observation_key: bytes, starts_version: bool) -> bool:
+        """Make `dsv/` say whether this observation starts a version; whether that changed it."""
         suffix = observation_key[len(key(layout.OBSERVATION, *ident)) :]
         k = key(layout.VERSION, *ident) + suffix
         exists = self.kv.get(k) is not None
         if starts_version and not exists:
             self.kv.put(k, version_id(ident, *parts(suffix, b"")).encode())
             bump(self.kv, key(layout.COUNT, "versions", *ident))
-        elif exists and not starts_version:
+            return True
+        if exists and not starts_version:
             self.kv.delete(k)
             bump(self.kv, key(layout.COUNT, "versions", *ident), -1)
+            return True
+        return False
 
     def _column_lineage(
         self, output: DatasetId, facet: dict[str, Any], run_id: str | None, job: DatasetId | None
@@ -492,16 +516,20 @@ class _Fold:
         for raw, _ in self.kv.scan(key(layout.JOB_RUN, *job), reverse=True):
             latest = parts(raw, layout.JOB_RUN)[3]
             break
-        io = None
-        for _, value in self.kv.scan(key(layout.SNAPSHOT, *job), reverse=True):
-            io = _loads(value)
-            break
+        io = self.last_io[job] if job in self.last_io else self._last_io(job)
         record_key = key(layout.JOB, *job)
-        record = load(self.kv, record_key)
+        record = self.job_records.get(record_key) or load(self.kv, record_key)
         if record.get("latestRun") != latest or record.get("io") != io:
             record["latestRun"], record["io"] = latest, io
             record["currentVersion"] = io_version(job[0], job[1], io) if io else None
             save(self.kv, record_key, record)
+            self.job_records[record_key] = record
+
+    def _last_io(self, job: DatasetId) -> dict[str, Any] | None:
+        for _, value in self.kv.scan(key(layout.SNAPSHOT, *job), reverse=True):
+            io: dict[str, Any] = _loads(value)
+            return io
+        return None
 
     # ------------------------------------------------------------------ lineage edges
 
@@ -523,6 +551,8 @@ class _Fold:
             self.kv.delete(k)
         else:
             save(self.kv, k, io)
+        if after is None:  # `k` was or is the last snapshot: what holds from it on is `now`
+            self.last_io[job] = now
         old_edges, new_edges = _io_edges(job, was), _io_edges(job, now)
         for a, b in sorted(old_edges - new_edges):
             self._edge(a, b, at, until, adding=False)

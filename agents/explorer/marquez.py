@@ -18,6 +18,7 @@ masking) on column-lineage input fields.
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from agents.explorer.keys import iso, millis_between
@@ -49,7 +50,9 @@ def node_id(kind: str, namespace: str, name: str, field: str | None = None) -> s
     return f"{kind}:{namespace}:{name}"
 
 
+@lru_cache(maxsize=1 << 14)
 def mint(*parts: str) -> str:
+    """A uuid5 of the parts (remembered: a job's version is minted again for each of its runs)."""
     return str(uuid.uuid5(IDS, "\n".join(parts)))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from agents.explorer import layout
 from agents.explorer.keys import component, key, parts
@@ -42,13 +43,24 @@ def terms(name: str) -> list[str]:
 def index(
     kv: KeyValue, kind: str, namespace: str, name: str, field: str | None = None, *, label: str | None = None
 ) -> None:
-    """Put one entity in the index under its name, or another `label` (idempotent)."""
+    """Put one entity in the index under its name, or another `label` (idempotent: an entry
+    already there is not written again)."""
+    for k in index_keys(kind, namespace, name, field, label):
+        if kv.get(k) != b"":
+            kv.put(k, b"")
+
+
+@lru_cache(maxsize=1 << 14)
+def index_keys(
+    kind: str, namespace: str, name: str, field: str | None, label: str | None
+) -> tuple[bytes, ...]:
+    """The index entries of one entity under its name, or another `label` (remembered: every
+    event names the same datasets, fields and jobs again)."""
     ident = [kind, namespace, name] if field is None else [kind, namespace, name, field]
     if label is None:
         label = namespace if kind == "namespace" else field if field is not None else name
     tail = b"".join(component(p) for p in ident)
-    for term in terms(label):
-        kv.put(key(layout.SEARCH, term) + tail, b"")
+    return tuple(key(layout.SEARCH, term) + tail for term in terms(label))
 
 
 @dataclass(frozen=True)

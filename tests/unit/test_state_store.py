@@ -98,3 +98,63 @@ def test_one_worker_per_state_directory(tmp_path: Path) -> None:
     first.release()
     second.acquire()
     second.release()
+
+
+def test_a_transaction_reads_its_own_writes_over_what_it_read_before(tmp_path: Path) -> None:
+    """Reads of the database are remembered; a put or a delete after them is what is read."""
+    store = ReplicaStore(tmp_path / "s")
+    store.tx.put(b"a/1", b"stored")
+    store.tx.put(b"a/2", b"stored")
+    store.commit({})
+    tx = store.tx
+    assert tx.get(b"a/1") == b"stored" and tx.get(b"a/3") is None
+    tx.put(b"a/1", b"mine")
+    tx.delete(b"a/2")
+    tx.put(b"a/3", b"new")
+    assert (tx.get(b"a/1"), tx.get(b"a/2"), tx.get(b"a/3")) == (b"mine", None, b"new")
+    assert list(tx.scan(b"a/")) == [(b"a/1", b"mine"), (b"a/3", b"new")]
+    assert list(tx.scan(b"a/", reverse=True)) == [(b"a/3", b"new"), (b"a/1", b"mine")]
+    store.abort()
+    assert store.tx.get(b"a/1") == b"stored" and store.tx.get(b"a/3") is None
+    store.close()
+
+
+def test_a_transaction_reads_the_database_again_once_it_is_written(tmp_path: Path) -> None:
+    store = ReplicaStore(tmp_path / "s")
+    reader = Transaction(store.db)
+    assert reader.get(b"k") is None and list(reader.scan(b"k")) == []
+    store.tx.put(b"k", b"v")
+    store.commit({})
+    assert reader.get(b"k") == b"v" and list(reader.scan(b"k")) == [(b"k", b"v")]
+    store.reset()
+    assert reader.get(b"k") is None and list(reader.scan(b"k")) == []
+    store.close()
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_scan_reads_the_keys_there_when_it_began_while_its_caller_writes(
+    tmp_path: Path, reverse: bool
+) -> None:
+    """Keys put during a scan are not part of it; new values of its keys are read as it reaches them."""
+    store = ReplicaStore(tmp_path / "s")
+    for k in (b"a/2", b"a/6"):
+        store.tx.put(k, b"stored")
+    store.commit({})
+    tx = store.tx
+    for k in (b"a/4", b"a/8", b"a/0"):
+        tx.put(k, b"pending")
+    seen = []
+    for k, value in tx.scan(b"a/", reverse=reverse):
+        seen.append((k, value))
+        for n in range(10):
+            tx.put(b"a/%d%d" % (n, len(seen)), b"during")  # keys on both sides of k
+        tx.put(b"a/4", b"rewritten")
+    expected = [
+        (b"a/0", b"pending"),
+        (b"a/2", b"stored"),
+        (b"a/4", b"rewritten"),
+        (b"a/6", b"stored"),
+        (b"a/8", b"pending"),
+    ]
+    assert seen == (expected[::-1] if reverse else expected)
+    store.close()
