@@ -10,6 +10,7 @@ from importlib import metadata
 from agents.connectors.registry import ConnectorConfigError
 from app.broker import BrokerError, EmbeddedBroker, kafka_answers
 from app.settings import Settings, SettingsError, load_settings
+from runtime.clients import BrokerAccessRefused
 from runtime.state import StateDirInUse
 from runtime.topics import TopicLayoutError
 
@@ -79,7 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), 2)
     try:
         return _dispatch(args, settings)
-    except (BrokerError, SettingsError, ConnectorConfigError, StateDirInUse, TopicLayoutError) as exc:
+    except (
+        BrokerAccessRefused,
+        BrokerError,
+        SettingsError,
+        ConnectorConfigError,
+        StateDirInUse,
+        TopicLayoutError,
+    ) as exc:
         return _fail(str(exc), 2)
     except CommandFailed as exc:
         return _fail(str(exc), exc.code)

@@ -8,17 +8,86 @@ the consumers of every stream, the store recoveries and the followers agree.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.conn import create_conn
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.errors import (
+    AuthenticationFailedError,
+    IllegalSaslStateError,
+    SaslAuthenticationFailed,
+    UnsupportedSaslMechanismError,
+)
 
 from runtime.kafka_config import KafkaConnection
 
 RECORD_OVERHEAD_BYTES = 64 * 1024
 """Room above the largest accepted event for headers and record-batch framing."""
+
+ACCESS_CHECK_TIMEOUT_MS = 10_000
+"""How long the start-up access check waits for one broker's answer."""
+
+_REFUSALS: tuple[type[BaseException], ...] = (
+    SaslAuthenticationFailed,
+    UnsupportedSaslMechanismError,
+    IllegalSaslStateError,
+    AuthenticationFailedError,
+    ssl.SSLCertVerificationError,
+)
+
+
+class BrokerAccessRefused(RuntimeError):
+    """A broker answered and refused this client (its credentials, its SASL mechanism, or the
+    broker's certificate failed the check): trying again with the same settings cannot help."""
+
+
+def _refusal(exc: BaseException) -> BaseException | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _REFUSALS):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+async def check_access(connection: KafkaConnection, timeout_ms: int = ACCESS_CHECK_TIMEOUT_MS) -> None:
+    """Connect to each bootstrap server the way every client will (TLS, then SASL) and
+    disconnect. `BrokerAccessRefused` when one refuses the credentials or fails the TLS
+    check: aiokafka's own clients log that and retry until their deadline, which would keep
+    a worker with a wrong password starting for a minute. A broker that does not answer
+    (yet) is not an error here: start-up's retries wait for it."""
+    kwargs = connection.aiokafka_kwargs()
+    kwargs.pop("bootstrap_servers")
+    for server in connection.bootstrap_servers:
+        host, _, port = server.rpartition(":")
+        try:
+            conn = await create_conn(
+                host.strip("[]"),
+                int(port),
+                client_id="lineage-integrator-access-check",
+                request_timeout_ms=timeout_ms,
+                **kwargs,
+            )
+        except Exception as exc:
+            refusal = _refusal(exc)
+            if refusal is None:
+                continue
+            name = type(refusal).__name__
+            detail = str(refusal).splitlines()[0] if str(refusal) else ""
+            reason = detail if name in detail else f"{name}: {detail}" if detail else name
+            raise BrokerAccessRefused(
+                f"the broker refused the connection ({connection.describe()}): {reason}"
+                " (check LINEAGE_KAFKA_* and LINEAGE_BROKER)"
+            ) from None
+        with contextlib.suppress(Exception):
+            conn.close()
 
 
 @dataclass(frozen=True)

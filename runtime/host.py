@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from mode import Service
 
-from runtime.clients import KafkaClients
+from runtime.clients import KafkaClients, check_access
 from runtime.failures import retrying
 from runtime.follower import Follower
 from runtime.producer import Producer
@@ -82,8 +82,9 @@ class Runtime(Service):
         super().__init__(**kwargs)
 
     async def prepare(self) -> None:
-        """Create and check the topics (`TopicLayoutError` when they cannot be used; the last
-        broker error when none answers within BROKER_WAIT_S). Runs once: the worker does it
+        """Create and check the topics (`TopicLayoutError` when they cannot be used;
+        `BrokerAccessRefused` at once when a broker refuses the credentials or certificate; the
+        last broker error when none answers within BROKER_WAIT_S). Runs once: the worker does it
         before anything else starts, so a bad layout stops it before it joins any group."""
         if not self.partition_counts:
             self.partition_counts = await self._ensure_topics()
@@ -114,6 +115,7 @@ class Runtime(Service):
     async def _ensure_topics(self) -> dict[str, int]:
         async for attempt in retrying(timeout_s=BROKER_WAIT_S, wait_max_s=5.0):
             with attempt:
+                await check_access(self.clients.connection)
                 admin = self.clients.admin()
                 await admin.start()
                 try:

@@ -107,6 +107,13 @@ def parse_time(value: str) -> datetime:
         raise ValueError("must be a date-time between years 1 and 9999 in UTC") from None
 
 
+def has_time_zone(value: str) -> bool:
+    """Whether an OpenLineage date-time names its zone (`Z`, `+02:00`); one without is read as
+    UTC by `parse_time`, which a producer may not have meant. Only for values that passed
+    `parse_time`."""
+    return datetime.fromisoformat(value.upper()).tzinfo is not None
+
+
 def _check_time(value: str) -> str:
     parse_time(value)
     return value
@@ -477,6 +484,11 @@ class BaseEvent(_Model):
         return parse_time(self.eventTime)
 
     @property
+    def event_time_has_zone(self) -> bool:
+        """False when `eventTime` names no time zone (and so was read as UTC)."""
+        return has_time_zone(self.eventTime)
+
+    @property
     def schema_version(self) -> str | None:
         """Spec version from `schemaURL` (`"2-0-2"`, `"1-0-5"`), None when it does not say."""
         match = _SCHEMA_VERSION.search(self.schemaURL or "")
@@ -769,6 +781,7 @@ __all__ = [
     "dump_event",
     "event_dict",
     "event_kind",
+    "has_time_zone",
     "kafka_key",
     "parse_event",
     "parse_time",

