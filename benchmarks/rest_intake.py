@@ -50,6 +50,8 @@ def require_routes(ctx: RunContext, paths: tuple[str, ...]) -> None:
         settings = Settings(broker="kafka://127.0.0.1:9", data_dir=ctx.path("rest-probe", "x").parent)
         worker = build_worker(settings)
         router = worker.app.web.web_app.router  # type: ignore[attr-defined]
+        for store in worker.runtime.stores:  # the next probe of this run opens them again
+            store.close()
         worker.state_dir.release()
         posts = {
             route.resource.canonical for route in router.routes() if route.method == "POST" and route.resource

@@ -6,6 +6,7 @@ log store (under LINEAGE_DATA_DIR) must receive events without any configuration
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from tests.conftest import WorkerFactory
 from tests.support.connectors import connector_env, write_connectors_file
 from tests.support.events import encoded, run_event
 from tests.support.kafka import Broker, consume, create_topic, produce
+from tests.support.poison_records import KEY, POISON
 from tests.support.workers import wait_until
 
 
@@ -124,3 +126,17 @@ def test_event_receiver_reads_its_own_topics(
     assert "$.job.namespace" in letter.headers[HEADER_REASON].decode()
     report = worker.get("/api/v1/connectors").json()["connectors"]
     assert [c["listensTo"]["kafkaTopics"] for c in report if c["name"] == "team-a"] == [[extra]]
+
+    # Issue 18 on the receiver's own topic: each poison record, then a valid event with the
+    # same key (so the same partition), which is stored within 10 s.
+    for kind, poison in sorted(POISON.items()):
+        after = run_event("team-a.after-the-poison", namespace="team-a")
+        started = time.monotonic()
+        produce(broker.bootstrap, extra, [poison, encoded(after)], keys=[KEY, KEY])
+        wait_until(
+            lambda run_id=after["run"]["runId"]: stored(store, run_id),
+            timeout=10,
+            interval=0.2,
+            message=f"the event after {kind} was held back",
+        )
+        assert time.monotonic() - started < 10, kind

@@ -16,28 +16,8 @@ from runtime.dead_letters import HEADER_KIND, HEADER_REASON, HEADER_SOURCE_TOPIC
 from tests.conftest import WorkerFactory
 from tests.support.events import encoded, run_event
 from tests.support.kafka import Broker, produce, read_to_end
+from tests.support.poison_records import KEY, POISON, TOO_LARGE
 from tests.support.workers import wait_until
-
-KEY = b"run:poison/job"
-
-TOO_LARGE = b'{"eventType":"START","pad":"' + b"x" * (5 * 1024 * 1024) + b'"}'
-"""Above LINEAGE_MAX_EVENT_BYTES (4 MiB) and above the dead-letter topic's record limit."""
-
-POISON = {
-    "larger than any topic accepts": TOO_LARGE,
-    "a lone surrogate in the job name": (
-        b'{"eventType":"START","eventTime":"2026-01-01T00:00:00Z","producer":"https://p",'
-        b'"schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",'
-        b'"run":{"runId":"3f5e83fa-3480-44ff-99c5-ff943904e5e8"},"job":{"namespace":"poison","name":"x\\ud800y"}}'
-    ),
-    "not JSON": b"\xff\xfe{",
-    "UTF-16 JSON": orjson.dumps(run_event("utf16", namespace="poison")).decode().encode("utf-16"),
-    "a JSON array": b"[1, 2, 3]",
-    "duplicate keys": encoded(run_event("dup", namespace="poison"))[:-1] + b',"eventType":"COMPLETE"}',
-    "nearly 4 MiB of empty facets": b'{"eventType":"START","run":{"facets":{'
-    + b",".join(b'"f%d":{}' % i for i in range(300_000))
-    + b"}}}",
-}
 
 
 def internal_topic(env: dict[str, str]) -> str:
