@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import faust
@@ -191,22 +192,16 @@ def build_worker(settings: Settings) -> Worker:
         streams.stream("asset-manager", names.asset_manager_inbound, AssetManagerEvents(host, metrics).handle)
 
     followers: list[Follower] = []
+    follower = partial(
+        Follower, clients=clients, producer=producer, dead_letters=dead_letters, metrics=metrics
+    )
     explorer_store: ReplicaStore | None = None
     read_model: OpenLineageReadModel | None = None
     if settings.keeps_read_models:
         explorer_store = ReplicaStore(state_dir.root / "explorer")
         read_model = OpenLineageReadModel(metrics)
         followers.append(
-            Follower(
-                "explorer",
-                [names.openlineage_internal],
-                read_model.apply,
-                store=explorer_store,
-                clients=clients,
-                producer=producer,
-                dead_letters=dead_letters,
-                metrics=metrics,
-            )
+            follower("explorer", [names.openlineage_internal], read_model.apply, store=explorer_store)
         )
     member: CohortMember | None = None
     if cohort_store is not None:
@@ -221,15 +216,11 @@ def build_worker(settings: Settings) -> Worker:
             metrics,
         )
         followers.append(
-            Follower(
+            follower(
                 "cohort",
                 member.topics,
                 member.apply,
                 store=cohort_store,
-                clients=clients,
-                producer=producer,
-                dead_letters=dead_letters,
-                metrics=metrics,
                 ownership_group=f"{settings.server_name}.cohort",
                 on_gained=member.on_gained,
             )

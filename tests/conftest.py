@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.kafka import Broker, real_broker, unique
-from tests.support.workers import WorkerProcess
+from tests.support.workers import WorkerProcess, server_variables
 
 
 @pytest.fixture(scope="session")
@@ -21,14 +21,7 @@ def broker() -> Iterator[Broker]:
 @pytest.fixture
 def server_env(broker: Broker) -> dict[str, str]:
     """LINEAGE_* variables of a server no other test shares: its own name and topics."""
-    name = unique("li")
-    return {
-        "LINEAGE_BROKER": broker.url,
-        "LINEAGE_SERVER_NAME": name,
-        "LINEAGE_TOPIC_ROOT": f"t.{name}",
-        "LINEAGE_OPENLINEAGE_TOPICS": f"{name}.openlineage.events",
-        "LINEAGE_COHORTS": "testCohort",
-    }
+    return server_variables(broker.url, unique("li"))
 
 
 WorkerFactory = Callable[..., WorkerProcess]

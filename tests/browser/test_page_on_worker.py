@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page
 
 from tests.support.browser import WatchedPage, screenshot, watched_page
 from tests.support.kafka import Broker, unique
-from tests.support.workers import WorkerProcess, wait_until
+from tests.support.workers import WorkerProcess, server_variables, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -196,11 +196,7 @@ def history() -> list[RunEvent]:
 def _start_worker(broker: Broker, base: Path, extra: dict[str, str] | None = None) -> WorkerProcess:
     name = unique("page")
     env = {
-        "LINEAGE_BROKER": broker.url,
-        "LINEAGE_SERVER_NAME": name,
-        "LINEAGE_TOPIC_ROOT": f"t.{name}",
-        "LINEAGE_OPENLINEAGE_TOPICS": f"{name}.openlineage.events",
-        "LINEAGE_COHORTS": "testCohort",
+        **server_variables(broker.url, name),
         **(extra or {}),
     }
     worker = WorkerProcess(env=env, data_dir=base / name).start()

@@ -25,7 +25,7 @@ from schemas.openlineage import parse_event
 from tests.support.kafka import Broker, Record, consume, produce, unique
 from tests.support.pipeline import COLUMN_MAPPINGS, DB, MODELS, PRODUCER, Pipeline, symlinked_table_event
 from tests.support.repository import Repository
-from tests.support.workers import WorkerProcess, wait_until
+from tests.support.workers import WorkerProcess, server_variables, wait_until
 
 COHORT = "testCohort"
 
@@ -104,13 +104,7 @@ class Server:
 @pytest.fixture(scope="module")
 def server(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     name = unique("cat")
-    env = {
-        "LINEAGE_BROKER": broker.url,
-        "LINEAGE_SERVER_NAME": name,
-        "LINEAGE_TOPIC_ROOT": f"t.{name}",
-        "LINEAGE_OPENLINEAGE_TOPICS": f"{name}.openlineage.events",
-        "LINEAGE_COHORTS": COHORT,
-    }
+    env = server_variables(broker.url, name, cohort=COHORT)
     base: Path = tmp_path_factory.mktemp("cataloguer")
     replicas = [WorkerProcess(env=dict(env), data_dir=base / f"r{i}").start() for i in range(2)]
     try:

@@ -51,8 +51,9 @@ from openlineage.client.transport.http import HttpConfig, HttpTransport
 from agents.catalogue.mapping import CataloguerOptions, map_event
 from schemas.openlineage import parse_event
 from tests.support.connectors import connector_env, write_connectors_file
+from tests.support.events import column_transformations
 from tests.support.kafka import Broker, consume, read_to_end, unique
-from tests.support.workers import WorkerProcess, wait_until
+from tests.support.workers import WorkerProcess, server_variables, wait_until
 
 PRODUCER = "https://github.com/lineage-integrator/tests/lifecycle"
 SECRET_DB = "postgres://etl_user:s3cr3t@warehouse:5432"
@@ -440,35 +441,8 @@ def _id_schema(*columns: str) -> schema_dataset.SchemaDatasetFacet:
 
 
 def _transformations() -> column_lineage_dataset.ColumnLineageDatasetFacet:
-    def source(field: str, *transformations: column_lineage_dataset.Transformation) -> Any:
-        return column_lineage_dataset.InputField(
-            namespace=CASES_DB, name="tx.raw", field=field, transformations=list(transformations)
-        )
-
-    return column_lineage_dataset.ColumnLineageDatasetFacet(
-        fields={
-            "email_hash": column_lineage_dataset.Fields(
-                inputFields=[
-                    source(
-                        "email",
-                        column_lineage_dataset.Transformation(
-                            type="DIRECT", subtype="TRANSFORMATION", description="sha256(email)", masking=True
-                        ),
-                    ),
-                    source(
-                        "active",
-                        column_lineage_dataset.Transformation(
-                            type="INDIRECT", subtype="FILTER", description="where active"
-                        ),
-                    ),
-                ]
-            ),
-            "id": column_lineage_dataset.Fields(inputFields=[source("id")], transformationType="IDENTITY"),
-        },
-        dataset=[
-            source("region", column_lineage_dataset.Transformation(type="INDIRECT", subtype="GROUP_BY"))
-        ],
-    )
+    facet: column_lineage_dataset.ColumnLineageDatasetFacet = column_transformations(CASES_DB, "tx.raw")
+    return facet
 
 
 def _phase_one() -> list[Any]:
@@ -630,11 +604,7 @@ def cases(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     )
     name = unique("cases")
     env = {
-        "LINEAGE_BROKER": broker.url,
-        "LINEAGE_SERVER_NAME": name,
-        "LINEAGE_TOPIC_ROOT": f"t.{name}",
-        "LINEAGE_OPENLINEAGE_TOPICS": f"{name}.openlineage.events",
-        "LINEAGE_COHORTS": "testCohort",
+        **server_variables(broker.url, name),
         **connector_env(connectors),
     }
     worker = WorkerProcess(env=env, data_dir=base / "data").start()

@@ -28,7 +28,8 @@ def assert_start_up_log_is_one_screen_ending_with_the_urls(
     worker: WorkerProcess, broker_url: str, data_dir: Path
 ) -> None:
     """From start to "Ready" the log fits one screen, and its last line says where the REST API
-    and the lineage page are, which broker the worker uses and where its data is."""
+    and the lineage page are, whether this replica answers the lineage reads, which broker the
+    worker uses and where its data is."""
     log = wait_until(
         lambda: "] Ready: " in (text := worker.log_text()) and text,
         timeout=15,
@@ -40,8 +41,8 @@ def assert_start_up_log_is_one_screen_ending_with_the_urls(
     assert len(start_up) <= START_UP_SCREEN_LINES, "\n".join(start_up)
     base = f"http://localhost:{worker.web_port}"
     assert start_up[-1].split("] [INFO] ", 1)[1] == (
-        f"Ready: REST {base}/api/v1 | lineage page {base}/lineage | broker {broker_url}"
-        f" | data {data_dir.resolve()}"
+        f"Ready: REST {base}/api/v1 | lineage page {base}/lineage"
+        f" | read models on (answers the lineage reads) | broker {broker_url} | data {data_dir.resolve()}"
     )
 
 

@@ -22,7 +22,7 @@ from app.client import LineageIntegratorClient, LineageIntegratorError
 from tests.support.connectors import connector_env, recorded, write_connectors_file
 from tests.support.events import encoded, run_event
 from tests.support.kafka import Broker, unique
-from tests.support.workers import WorkerProcess, wait_until
+from tests.support.workers import WorkerProcess, server_variables, wait_until
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -78,10 +78,7 @@ def deployment(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iter
     )
     name = unique("rest")
     env = {
-        "LINEAGE_BROKER": broker.url,
-        "LINEAGE_SERVER_NAME": name,
-        "LINEAGE_TOPIC_ROOT": f"t.{name}",
-        "LINEAGE_OPENLINEAGE_TOPICS": f"{name}.openlineage.events",
+        **server_variables(broker.url, name, cohort=None),
         "LINEAGE_API_TOKEN": TOKEN,
         **connector_env(connectors),
     }

@@ -46,7 +46,7 @@ from tests.support.explorer_history import DB, ETL, KAFKA, ORDERS, REVENUE, RUNS
 from tests.support.kafka import Broker, produce, unique
 from tests.support.omrs_events import cohort_topic
 from tests.support.raw_http import tree_rss_bytes
-from tests.support.workers import WorkerProcess, wait_until
+from tests.support.workers import WorkerProcess, server_variables, wait_until
 
 TOKEN = "openapi-test-token"
 MiB = 1024 * 1024
@@ -114,11 +114,7 @@ PROMISED = {  # README.md, "REST"
 def worker(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
     name = unique("li")
     env = {
-        "LINEAGE_BROKER": broker.url,
-        "LINEAGE_SERVER_NAME": name,
-        "LINEAGE_TOPIC_ROOT": f"t.{name}",
-        "LINEAGE_OPENLINEAGE_TOPICS": f"{name}.openlineage.events",
-        "LINEAGE_COHORTS": "testCohort",
+        **server_variables(broker.url, name),
         "LINEAGE_API_TOKEN": TOKEN,
     }
     running = WorkerProcess(env=env, data_dir=tmp_path_factory.mktemp("openapi")).start()

@@ -20,7 +20,7 @@ from app.broker import EmbeddedBroker, free_port
 from tests.support.kafka import unique
 from tests.support.pipeline import DB, Pipeline
 from tests.support.secure_brokers import client_env
-from tests.support.workers import WorkerProcess, wait_until
+from tests.support.workers import WorkerProcess, server_variables, wait_until
 
 MART = f"dataset:{DB}:shop.marts.customers"
 NODES = {
@@ -77,13 +77,7 @@ def test_replay_rebuilds_the_graph_of_a_restarted_embedded_setup(
     data_dir = tmp_path / "data"
     first_broker = restartable_broker()
     name = unique("replay")
-    env = {
-        "LINEAGE_BROKER": first_broker.url,
-        "LINEAGE_SERVER_NAME": name,
-        "LINEAGE_TOPIC_ROOT": f"t.{name}",
-        "LINEAGE_OPENLINEAGE_TOPICS": f"{name}.openlineage.events",
-        "LINEAGE_COHORTS": "testCohort",
-    }
+    env = server_variables(first_broker.url, name)
     pipeline = Pipeline.build()
     worker = WorkerProcess(env=env, data_dir=data_dir).start()
     try:

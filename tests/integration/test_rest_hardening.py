@@ -23,7 +23,7 @@ from tests.support.connectors import connector_env, write_connectors_file
 from tests.support.events import encoded, run_event
 from tests.support.kafka import Broker, unique
 from tests.support.raw_http import Answer, read_answer, request_bytes, rss_bytes
-from tests.support.workers import WorkerProcess, wait_until
+from tests.support.workers import WorkerProcess, server_variables, wait_until
 
 TOKEN = "poison-test-token"
 MiB = 1024 * 1024
@@ -73,10 +73,7 @@ def deployment(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iter
     )
     name = unique("poison")
     env = {
-        "LINEAGE_BROKER": broker.url,
-        "LINEAGE_SERVER_NAME": name,
-        "LINEAGE_TOPIC_ROOT": f"t.{name}",
-        "LINEAGE_OPENLINEAGE_TOPICS": f"{name}.openlineage.events",
+        **server_variables(broker.url, name, cohort=None),
         "LINEAGE_API_TOKEN": TOKEN,
         **connector_env(connectors),
     }

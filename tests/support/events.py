@@ -31,3 +31,36 @@ def run_event(
 
 def encoded(event: dict[str, Any]) -> bytes:
     return orjson.dumps(event)
+
+
+def column_transformations(namespace: str, source_table: str) -> Any:
+    """A columnLineage facet (official client's model) that uses every kind of
+    transformation the spec names: a masked DIRECT TRANSFORMATION, an INDIRECT FILTER, an
+    IDENTITY field and a dataset-wide INDIRECT GROUP_BY, all from columns of `source_table`."""
+    from openlineage.client.facet_v2 import column_lineage_dataset as cl
+
+    def source(field: str, *transformations: cl.Transformation) -> cl.InputField:
+        return cl.InputField(
+            namespace=namespace, name=source_table, field=field, transformations=list(transformations)
+        )
+
+    return cl.ColumnLineageDatasetFacet(
+        fields={
+            "email_hash": cl.Fields(
+                inputFields=[
+                    source(
+                        "email",
+                        cl.Transformation(
+                            type="DIRECT", subtype="TRANSFORMATION", description="sha256(email)", masking=True
+                        ),
+                    ),
+                    source(
+                        "active",
+                        cl.Transformation(type="INDIRECT", subtype="FILTER", description="where active"),
+                    ),
+                ]
+            ),
+            "id": cl.Fields(inputFields=[source("id")], transformationType="IDENTITY"),
+        },
+        dataset=[source("region", cl.Transformation(type="INDIRECT", subtype="GROUP_BY"))],
+    )

@@ -27,6 +27,20 @@ FAST_GROUP_ENV = {
 }
 
 
+def server_variables(broker_url: str, name: str, cohort: str | None = "testCohort") -> dict[str, str]:
+    """LINEAGE_* variables of a server named `name` that no other test shares: its own topic
+    root and OpenLineage topic, in `cohort` (none when None)."""
+    variables = {
+        "LINEAGE_BROKER": broker_url,
+        "LINEAGE_SERVER_NAME": name,
+        "LINEAGE_TOPIC_ROOT": f"t.{name}",
+        "LINEAGE_OPENLINEAGE_TOPICS": f"{name}.openlineage.events",
+    }
+    if cohort is not None:
+        variables["LINEAGE_COHORTS"] = cohort
+    return variables
+
+
 def cli_path() -> str:
     """The installed console script next to this interpreter (falls back to `python -m app.cli`)."""
     candidate = Path(sys.executable).with_name("lineage-integrator")

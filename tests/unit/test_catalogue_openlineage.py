@@ -49,6 +49,7 @@ from agents.catalogue.elements import DeleteMethod
 from agents.catalogue.mapping import CataloguerOptions
 from schemas.openlineage import parse_event
 from tests.support.catalogue import MemoryCatalogue
+from tests.support.events import column_transformations
 
 PRODUCER = "https://github.com/lineage-integrator/tests/cataloguing"
 DB = "postgres://db:5432"
@@ -202,35 +203,7 @@ def test_job_dependencies_become_control_flow_between_processes() -> None:
 
 
 def test_column_transformations_are_kept_on_the_mapping() -> None:
-    def source(field: str, *transformations: column_lineage_dataset.Transformation) -> Any:
-        return column_lineage_dataset.InputField(
-            namespace=DB, name="raw", field=field, transformations=list(transformations)
-        )
-
-    lineage = column_lineage_dataset.ColumnLineageDatasetFacet(
-        fields={
-            "email_hash": column_lineage_dataset.Fields(
-                inputFields=[
-                    source(
-                        "email",
-                        column_lineage_dataset.Transformation(
-                            type="DIRECT", subtype="TRANSFORMATION", description="sha256(email)", masking=True
-                        ),
-                    ),
-                    source(
-                        "active",
-                        column_lineage_dataset.Transformation(
-                            type="INDIRECT", subtype="FILTER", description="where active"
-                        ),
-                    ),
-                ]
-            ),
-            "id": column_lineage_dataset.Fields(inputFields=[source("id")], transformationType="IDENTITY"),
-        },
-        dataset=[
-            source("region", column_lineage_dataset.Transformation(type="INDIRECT", subtype="GROUP_BY")),
-        ],
-    )
+    lineage = column_transformations(DB, "raw")
     cat = MemoryCatalogue()
     cat.catalogue(run(inputs=ins(table("raw")), outputs=outs(table("users", columnLineage=lineage))))
     mappings = {
