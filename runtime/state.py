@@ -68,8 +68,8 @@ def _shared_block_cache() -> Cache:
 
 def _options() -> Options:
     """RocksDB options of every store: a bounded memory (the shared block cache holds the
-    table files' index and filter blocks too, and memtables are small), and a bloom filter
-    so a read of a key that is not there seldom touches a table file."""
+    table files' index and filter blocks too, and each store keeps at most two memtables),
+    and a bloom filter so a read of a key that is not there seldom touches a table file."""
     options = Options(raw_mode=True)
     options.create_if_missing(True)
     table = BlockBasedOptions()
