@@ -85,13 +85,12 @@ from schemas.omrs import (
     InstanceProperties,
     InstanceType,
     MapPropertyValue,
-    OMRSEventCategory,
     OMRSEventV1,
-    OMRSInstanceEventType,
     PrimitivePropertyValue,
     Relationship,
     StructPropertyValue,
 )
+from schemas.omrs_instance_changes import InstanceHandlers, apply_instance_event
 
 __all__ = [
     "DEFAULT_DEPTH",
@@ -116,25 +115,6 @@ _SCHEMA_TYPE = frozenset({"SchemaType"})
 _NOT_NODES = frozenset({"Port", "TransientEmbeddedProcess"})
 _MAX_NESTING = 32
 
-_E = OMRSInstanceEventType
-_ENTITY_UPSERTS = frozenset(
-    {
-        _E.NEW_ENTITY_EVENT, _E.UPDATED_ENTITY_EVENT, _E.UNDONE_ENTITY_EVENT, _E.CLASSIFIED_ENTITY_EVENT,
-        _E.DECLASSIFIED_ENTITY_EVENT, _E.RECLASSIFIED_ENTITY_EVENT, _E.RESTORED_ENTITY_EVENT,
-        _E.RETYPED_ENTITY_EVENT, _E.RE_HOMED_ENTITY_EVENT, _E.REFRESHED_ENTITY_EVENT,
-    }
-)  # fmt: skip
-_ENTITY_REMOVALS = frozenset({_E.DELETED_ENTITY_EVENT, _E.PURGED_ENTITY_EVENT, _E.DELETE_PURGED_ENTITY_EVENT})
-_LINK_UPSERTS = frozenset(
-    {
-        _E.NEW_RELATIONSHIP_EVENT, _E.UPDATED_RELATIONSHIP_EVENT, _E.UNDONE_RELATIONSHIP_EVENT,
-        _E.RESTORED_RELATIONSHIP_EVENT, _E.RETYPED_RELATIONSHIP_EVENT, _E.RE_HOMED_RELATIONSHIP_EVENT,
-        _E.REFRESHED_RELATIONSHIP_EVENT,
-    }
-)  # fmt: skip
-_LINK_REMOVALS = frozenset(
-    {_E.DELETED_RELATIONSHIP_EVENT, _E.PURGED_RELATIONSHIP_EVENT, _E.DELETE_PURGED_RELATIONSHIP_EVENT}
-)
 
 T_ELEMENT = b"c/el/"
 T_LINK = b"c/lk/"
@@ -363,34 +343,15 @@ class LineageGraph:
 
     def apply(self, event: OMRSEventV1) -> bool:
         """Fold one OMRS event in; True when it was an instance event the graph used."""
-        section = event.instance_event_section
-        if event.event_category is not OMRSEventCategory.INSTANCE or section is None or event.error_section:
-            return False
-        kind = section.event_type
-        used = True
-        if kind in _ENTITY_UPSERTS and section.entity is not None:
-            self._upsert_entity(section.entity)
-        elif kind in _ENTITY_REMOVALS:
-            self._remove_entity(section.instance_guid or (section.entity.guid if section.entity else None))
-        elif kind is _E.RE_IDENTIFIED_ENTITY_EVENT and section.entity is not None:
-            self._remove_entity(section.original_instance_guid)
-            self._upsert_entity(section.entity)
-        elif kind in _LINK_UPSERTS and section.relationship is not None:
-            self._upsert_link(section.relationship)
-        elif kind in _LINK_REMOVALS:
-            self._remove_link(
-                section.instance_guid or (section.relationship.guid if section.relationship else None)
-            )
-        elif kind is _E.RE_IDENTIFIED_RELATIONSHIP_EVENT and section.relationship is not None:
-            self._remove_link(section.original_instance_guid)
-            self._upsert_link(section.relationship)
-        elif kind is _E.BATCH_INSTANCES_EVENT and section.instance_batch is not None:
-            for entity in section.instance_batch.entities or []:
-                self._upsert_entity(entity)
-            for rel in section.instance_batch.relationships or []:
-                self._upsert_link(rel)
-        else:
-            used = False
+        used = apply_instance_event(
+            event,
+            InstanceHandlers(
+                put_entity=self._upsert_entity,
+                remove_entity=self._remove_entity,
+                put_relationship=self._upsert_link,
+                remove_relationship=self._remove_link,
+            ),
+        )
         if used:
             self._bump("applied")
         return used

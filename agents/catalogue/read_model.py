@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import orjson
@@ -36,33 +37,13 @@ from schemas.omrs import (
     EntityDetail,
     EntityProxy,
     InstanceProperties,
-    OMRSEventCategory,
     OMRSEventV1,
-    OMRSInstanceEventType,
     Relationship,
 )
+from schemas.omrs_instance_changes import InstanceHandlers, apply_instance_event
 
 SYMLINK_PREFIX = "symlink:"
 _SEP = "\0"
-_E = OMRSInstanceEventType
-_ENTITY_UPSERTS = frozenset(
-    {
-        _E.NEW_ENTITY_EVENT, _E.UPDATED_ENTITY_EVENT, _E.UNDONE_ENTITY_EVENT, _E.CLASSIFIED_ENTITY_EVENT,
-        _E.DECLASSIFIED_ENTITY_EVENT, _E.RECLASSIFIED_ENTITY_EVENT, _E.RESTORED_ENTITY_EVENT,
-        _E.RETYPED_ENTITY_EVENT, _E.RE_HOMED_ENTITY_EVENT, _E.REFRESHED_ENTITY_EVENT,
-    }
-)  # fmt: skip
-_ENTITY_REMOVALS = frozenset({_E.DELETED_ENTITY_EVENT, _E.PURGED_ENTITY_EVENT, _E.DELETE_PURGED_ENTITY_EVENT})
-_LINK_UPSERTS = frozenset(
-    {
-        _E.NEW_RELATIONSHIP_EVENT, _E.UPDATED_RELATIONSHIP_EVENT, _E.UNDONE_RELATIONSHIP_EVENT,
-        _E.RESTORED_RELATIONSHIP_EVENT, _E.RETYPED_RELATIONSHIP_EVENT, _E.RE_HOMED_RELATIONSHIP_EVENT,
-        _E.REFRESHED_RELATIONSHIP_EVENT,
-    }
-)  # fmt: skip
-_LINK_REMOVALS = frozenset(
-    {_E.DELETED_RELATIONSHIP_EVENT, _E.PURGED_RELATIONSHIP_EVENT, _E.DELETE_PURGED_RELATIONSHIP_EVENT}
-)
 
 
 def symlink_key(namespace: str, name: str) -> str:
@@ -167,34 +148,15 @@ def _ref(proxy: EntityProxy) -> EntityRef:
 
 def apply_event(kv: KeyValue, event: OMRSEventV1) -> bool:
     """Fold one OMRS event in; True when it was an instance event the read model used."""
-    section = event.instance_event_section
-    if event.event_category is not OMRSEventCategory.INSTANCE or section is None or event.error_section:
-        return False
-    kind = section.event_type
-    if kind in _ENTITY_UPSERTS and section.entity is not None:
-        _put_entity(kv, section.entity)
-    elif kind in _ENTITY_REMOVALS:
-        _remove_entity(kv, section.instance_guid or (section.entity.guid if section.entity else None))
-    elif kind is _E.RE_IDENTIFIED_ENTITY_EVENT and section.entity is not None:
-        _remove_entity(kv, section.original_instance_guid)
-        _put_entity(kv, section.entity)
-    elif kind in _LINK_UPSERTS and section.relationship is not None:
-        _put_relationship(kv, section.relationship)
-    elif kind in _LINK_REMOVALS:
-        _remove_relationship(
-            kv, section.instance_guid or (section.relationship.guid if section.relationship else None)
-        )
-    elif kind is _E.RE_IDENTIFIED_RELATIONSHIP_EVENT and section.relationship is not None:
-        _remove_relationship(kv, section.original_instance_guid)
-        _put_relationship(kv, section.relationship)
-    elif kind is _E.BATCH_INSTANCES_EVENT and section.instance_batch is not None:
-        for entity in section.instance_batch.entities or []:
-            _put_entity(kv, entity)
-        for rel in section.instance_batch.relationships or []:
-            _put_relationship(kv, rel)
-    else:
-        return False
-    return True
+    return apply_instance_event(
+        event,
+        InstanceHandlers(
+            put_entity=partial(_put_entity, kv),
+            remove_entity=partial(_remove_entity, kv),
+            put_relationship=partial(_put_relationship, kv),
+            remove_relationship=partial(_remove_relationship, kv),
+        ),
+    )
 
 
 def _index_keys(guid: str, data: dict[str, Any]) -> list[bytes]:
